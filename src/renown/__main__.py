@@ -1,0 +1,156 @@
+"""The `renown` command line: the operators' composition root."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from renown.app import Runtime, build_runtime, check_keys, create_app
+from renown.domain.activity import Network
+from renown.domain.errors import RenownError
+from renown.domain.member import AgeBracket
+from renown.domain.scopes import parse_scopes
+from renown.settings import Settings, SettingsError
+from renown.storage import migrate as migrations
+from renown.storage.keyring import KekState
+
+T = TypeVar("T")
+
+
+def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Build a runtime, run one async job on it, close it; expected failures exit 1 with their message."""
+    async def main() -> T:
+        runtime = build_runtime(Settings())
+        try:
+            return await work(runtime)
+        finally:
+            await runtime.close()
+
+    try:
+        return asyncio.run(main())
+    except (RenownError, SettingsError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Renown: privacy-first influence scores, served over GraphQL."""
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to bind (default from RENOWN_HOST, 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port to bind (default from RENOWN_PORT, 8000).")
+@click.option("--workers", default=1, show_default=True, help="Worker processes (use one per core).")
+def serve(host: str | None, port: int | None, workers: int) -> None:
+    """Serve the GraphQL API (GraphiQL at /graphql in development)."""
+    import uvicorn
+
+    settings = Settings()
+    try:
+        settings.check_production()
+    except SettingsError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    if workers > 1:
+        uvicorn.run("renown.app:app_from_environment", factory=True, host=host or settings.host,
+                    port=port or settings.port, workers=workers, log_level="info")
+    else:
+        uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply the database migrations (creates the SQLite file if needed)."""
+    async def work(runtime: Runtime) -> str | None:
+        await migrations.upgrade(runtime.engine)
+        return await migrations.current_revision(runtime.engine)
+
+    click.echo(f"database at revision {_run(work)}")
+
+
+@cli.command()
+@click.option("--member", "subject", required=True, help="Token subject, e.g. alice@example.org.")
+@click.option("--scopes", default="member", show_default=True, help="Space- or comma-separated scopes.")
+@click.option("--ttl", default=None, type=int, help="Lifetime in seconds (default from settings).")
+def token(subject: str, scopes: str, ttl: int | None) -> None:
+    """Mint a development bearer token."""
+    async def work(runtime: Runtime) -> str:
+        if runtime.settings.is_production:
+            raise SettingsError("`renown token` mints development tokens only")
+        return runtime.tokens.mint(subject, sorted(parse_scopes(scopes)), ttl=ttl)
+
+    click.echo(_run(work))
+
+
+@cli.command(name="import")
+@click.option("--member", "subject", required=True, help="The member's token subject (e.g. alice@example.org).")
+@click.option("--network", type=click.Choice([n.value for n in Network]), required=True)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_(subject: str, network: str, path: Path) -> None:
+    """Import an archive for a member (registering them if needed), with a progress bar."""
+    async def work(runtime: Runtime) -> Any:
+        member = await runtime.services.register(
+            subject=subject, display_name=None, age_bracket=AgeBracket.UNDECLARED)
+        with click.progressbar(length=0, label="importing", show_pos=True) as bar:
+            return await runtime.services.import_file(
+                member_id=member.id, network=Network(network), path=path, progress=bar.update)
+
+    summary = _run(work)
+    click.echo(f"imported {summary.imported}, skipped {summary.skipped}; coverage: {', '.join(summary.coverage)}")
+
+
+@cli.command()
+def worker() -> None:
+    """Run background jobs until SIGTERM."""
+    from renown.jobs.worker import run_worker
+
+    _run(run_worker)
+
+
+@cli.group()
+def keys() -> None:
+    """Key-encryption key rotation and retirement."""
+
+
+@keys.command()
+def rotate() -> None:
+    """Add a KEK version and re-wrap every data key under it; rerun to resume an interrupted rotation."""
+    async def work(runtime: Runtime) -> int:
+        vault = runtime.vault
+        async with runtime.engine.connect() as conn:
+            if await vault.keys_not_current(conn) == 0:
+                vault.keyring.add_version()
+            total = await vault.keys_not_current(conn)
+            with click.progressbar(length=total, label="re-wrapping data keys") as bar:
+                return await vault.rewrap(conn, progress=bar.update)
+
+    click.echo(f"re-wrapped {_run(work)} data keys")
+
+
+@keys.command()
+@click.argument("version", type=int)
+def retire(version: int) -> None:
+    """Retire a KEK version once no data key needs it."""
+    async def work(runtime: Runtime) -> None:
+        async with runtime.engine.connect() as conn:
+            if await runtime.vault.keys_needing(conn, [version]):
+                raise SettingsError(f"data keys still need version {version}: run `renown keys rotate` first")
+        runtime.vault.keyring.set_state(version, KekState.RETIRED)
+        await check_keys(runtime)
+
+    _run(work)
+    click.echo(f"key-encryption key version {version} retired")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""`importArchive`: a GraphQL multipart upload of a network's archive."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.file_uploads import Upload
+
+from renown.api.context import Info
+from renown.api.errors import RequestRefused
+from renown.api.members.queries import subject_of
+from renown.api.members.types import NetworkEnum
+from renown.api.permissions import IsMember
+from renown.domain.activity import Network
+from renown.domain.errors import RenownError
+
+
+@strawberry.type(description="The archive was imported in one transaction.")
+class ArchiveImported:
+    imported: int = strawberry.field(description="Activities added by this import.")
+    skipped: int = strawberry.field(description="Activities already stored (re-imports add nothing twice).")
+    coverage: list[str] = strawberry.field(description="Signals this archive carries.")
+
+
+ImportArchiveResult = Annotated[ArchiveImported | RequestRefused, strawberry.union("ImportArchiveResult")]
+
+
+@strawberry.type
+class ImportMutations:
+    @strawberry.mutation(
+        permission_classes=[IsMember],
+        description="Import an archive downloaded from a network; a refused archive stores nothing.",
+    )
+    async def import_archive(self, info: Info, network: NetworkEnum, file: Upload) -> ImportArchiveResult:
+        try:
+            summary = await info.context.services.import_upload(
+                subject=subject_of(info), network=Network(network), read=file.read
+            )
+        except RenownError as error:
+            return RequestRefused.from_error(error)
+        return ArchiveImported(imported=summary.imported, skipped=summary.skipped, coverage=list(summary.coverage))

@@ -1,0 +1,105 @@
+"""The member as they see themselves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from uuid import UUID
+
+import strawberry
+
+from renown.api.context import Info
+from renown.api.pagination import PageInfo, check_first, decode_cursor, encode_cursor
+from renown.domain.activity import ActivityKind, Network, StoredActivity
+from renown.domain.member import AgeBracket, Member
+
+NetworkEnum = strawberry.enum(Network, name="Network", description="A social network Renown can read.")
+ActivityKindEnum = strawberry.enum(ActivityKind, name="ActivityKind")
+AgeBracketEnum = strawberry.enum(AgeBracket, name="AgeBracket", description="Self-declared age bracket.")
+
+
+@strawberry.type(description="One of the member's accounts on a network.")
+class Account:
+    network: NetworkEnum
+    handle: str
+    display_name: str | None
+    followers: int | None
+    following: int | None
+    linked_at: datetime
+
+
+@strawberry.type(description="Something the member published, decrypted for them alone.")
+class ActivityNode:
+    id: strawberry.ID
+    network: NetworkEnum
+    kind: ActivityKindEnum
+    published_at: datetime
+    text: str
+    url: str | None
+    likes: int | None = strawberry.field(description="Likes received; null when the archive does not say.")
+    reshares: int | None
+    replies: int | None
+
+    @classmethod
+    def from_stored(cls, stored: StoredActivity) -> ActivityNode:
+        a = stored.activity
+        return cls(
+            id=strawberry.ID(str(stored.id)), network=a.network, kind=a.kind, published_at=a.published_at,
+            text=a.text, url=a.url, likes=a.likes, reshares=a.reshares, replies=a.replies,
+        )
+
+
+@strawberry.type
+class ActivityEdge:
+    cursor: str
+    node: ActivityNode
+
+
+@strawberry.type
+class ActivityConnection:
+    edges: list[ActivityEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(description="The authenticated member.")
+class MemberType:
+    id: strawberry.ID
+    display_name: str | None
+    age_bracket: AgeBracketEnum
+    created_at: datetime
+    member_id: strawberry.Private[UUID]
+
+    @classmethod
+    def from_member(cls, member: Member) -> MemberType:
+        return cls(
+            id=strawberry.ID(str(member.id)), display_name=member.display_name,
+            age_bracket=member.age_bracket, created_at=member.created_at, member_id=member.id,
+        )
+
+    @strawberry.field(description="Linked network accounts.")
+    async def accounts(self, info: Info) -> list[Account]:
+        accounts = await info.context.services.accounts(self.member_id)
+        return [
+            Account(network=a.network, handle=a.handle, display_name=a.display_name, followers=a.followers,
+                    following=a.following, linked_at=a.linked_at)
+            for a in accounts
+        ]
+
+    @strawberry.field(description="Imported activities, newest first (at most 100 a page).")
+    async def activities(
+        self, info: Info, first: int = 20, after: str | None = None, network: NetworkEnum | None = None
+    ) -> ActivityConnection:
+        page = await info.context.services.activities(
+            self.member_id, first=check_first(first), after=None if after is None else decode_cursor(after),
+            network=network,
+        )
+        edges = [
+            ActivityEdge(cursor=encode_cursor(s.activity.published_at, s.id), node=ActivityNode.from_stored(s))
+            for s in page.items
+        ]
+        return ActivityConnection(
+            edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None)
+        )
+
+
+

@@ -1,0 +1,167 @@
+"""Composition root: wires settings, storage, vault, auth, services and the HTTP app."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from renown.api.schema import build_schema
+from renown.api.view import RenownView
+from renown.connectors.registry import PARSERS
+from renown.connectors.archive import ArchiveLimits
+from renown.services.auth import InvalidToken, TokenAuthority
+from renown.services.facade import Services
+from renown.settings import Settings, SettingsError
+from renown.storage import migrate
+from renown.storage.db import create_engine
+from renown.storage.keyring import FileKeyProvider, KekState, Keyring, KeyProvider, StaticKeyProvider
+from renown.storage.uow import SqlUnitOfWork
+from renown.storage.vault import Vault
+
+
+@dataclass
+class Runtime:
+    """Everything one process needs, built once from settings."""
+
+    settings: Settings
+    engine: AsyncEngine
+    vault: Vault
+    tokens: TokenAuthority
+    services: Services
+    http: httpx.AsyncClient
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, self.vault)
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.engine.dispose()
+
+
+def key_provider(settings: Settings) -> KeyProvider:
+    if settings.master_key is not None and settings.keyring_file is None:
+        return StaticKeyProvider(base64.b64decode(settings.master_key.get_secret_value()))
+    return FileKeyProvider(settings.effective_keyring_file, create=not settings.is_production)
+
+
+def archive_limits(settings: Settings) -> ArchiveLimits:
+    return ArchiveLimits(
+        max_archive_bytes=settings.max_archive_bytes,
+        max_uncompressed_bytes=settings.max_uncompressed_bytes,
+        max_compression_ratio=settings.max_compression_ratio,
+        max_members=settings.max_archive_members,
+    )
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """Wire the process; refuses production with placeholder secrets."""
+    settings.check_production()
+    engine = create_engine(settings.effective_database_url)
+    vault = Vault(Keyring(key_provider(settings)))
+    http = httpx.AsyncClient(timeout=10.0)
+    tokens = TokenAuthority.from_settings(settings, http=http)
+    runtime = Runtime(settings, engine, vault, tokens, services=None, http=http)  # type: ignore[arg-type]
+    runtime.services = Services(
+        uow_factory=runtime.uow, parsers=PARSERS, archive_limits=archive_limits(settings),
+        spool_dir=settings.var_dir / "uploads",
+    )
+    return runtime
+
+
+async def check_keys(runtime: Runtime) -> None:
+    """Refuse to start while a data key still needs a retired key-encryption key."""
+    retired = runtime.vault.keyring.versions(KekState.RETIRED) + runtime.vault.keyring.versions(KekState.DESTROYED)
+    async with runtime.engine.connect() as conn:
+        pending = await runtime.vault.keys_needing(conn, retired)
+    if pending:
+        raise SettingsError(
+            f"{pending} data keys are still wrapped by a retired key-encryption key: run `renown keys rotate`"
+        )
+
+
+class BearerAuth:
+    """Verifies a bearer token once per request; a bad token is a bare 401, whatever the reason."""
+
+    def __init__(self, app: ASGIApp, tokens: TokenAuthority) -> None:
+        self.app = app
+        self.tokens = tokens
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            header = dict(scope["headers"]).get(b"authorization")
+            principal = None
+            if header is not None:
+                scheme, _, token = header.decode("latin-1").partition(" ")
+                try:
+                    if scheme.lower() != "bearer" or not token:
+                        raise InvalidToken()
+                    principal = await self.tokens.verify(token.strip())
+                except InvalidToken:
+                    response = JSONResponse(
+                        {"errors": [{"message": "invalid token", "extensions": {"code": "UNAUTHENTICATED"}}]},
+                        status_code=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                    )
+                    await response(scope, receive, send)
+                    return
+            scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
+    """The ASGI application; pass a runtime to share one with tests."""
+    runtime = runtime or build_runtime(settings)
+    schema = build_schema(production=settings.is_production)
+    view = RenownView(schema, services=runtime.services, production=settings.is_production)
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        try:
+            async with runtime.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            current = await migrate.is_current(runtime.engine)
+        except Exception:  # noqa: BLE001 - any failure means not ready; details stay in the logs
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        if not current:
+            return JSONResponse({"status": "unavailable", "migrations": "pending"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    async def jwks(_: Request) -> Response:
+        return JSONResponse(runtime.tokens.jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
+        await check_keys(runtime)
+        yield {}
+        await runtime.close()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/.well-known/jwks.json", jwks),
+        ],
+        lifespan=lifespan,
+    )
+    app.add_middleware(BearerAuth, tokens=runtime.tokens)
+    app.state.runtime = runtime
+    return app
+
+
+def app_from_environment() -> Starlette:
+    """Uvicorn factory for multi-worker serving: each worker reads the environment."""
+    return create_app(Settings())

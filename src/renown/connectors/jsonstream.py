@@ -1,0 +1,89 @@
+"""Stream JSON from archive members with bounded memory, failing with typed errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO, Any
+
+import ijson  # type: ignore[import-untyped]  # ships no type information
+import orjson
+
+from renown.domain.errors import ArchiveMalformed
+
+_JSON_ERRORS = (ijson.JSONError, UnicodeDecodeError, ValueError, RecursionError)
+
+
+def json_items(stream: IO[bytes], prefix: str) -> Iterator[Any]:
+    """Yield the items under `prefix` (ijson syntax, e.g. `orderedItems.item`) one at a time."""
+    try:
+        yield from ijson.items(stream, prefix, use_float=True)
+    except _JSON_ERRORS as exc:
+        raise ArchiveMalformed("an archive file is not valid JSON") from exc
+
+
+def count_items(stream: IO[bytes], prefix: str) -> int:
+    """Count the items under `prefix` without keeping any of them."""
+    return sum(1 for _ in json_items(stream, prefix))
+
+
+def scalars_before(stream: IO[bytes], array_key: str) -> dict[str, Any] | None:
+    """Top-level scalar fields of an object up to `array_key`; None when that array is absent."""
+    fields: dict[str, Any] = {}
+    key = None
+    try:
+        for prefix, event, value in ijson.parse(stream, use_float=True):
+            if prefix == "" and event == "map_key":
+                key = value
+            elif prefix == array_key and event == "start_array":
+                return fields
+            elif prefix == key and event in ("string", "number", "boolean", "null") and key:
+                fields[key] = value
+            elif prefix == "" and event in ("end_map", "start_array", "string", "number", "boolean", "null"):
+                return None
+    except _JSON_ERRORS as exc:
+        raise ArchiveMalformed("an archive file is not valid JSON") from exc
+    return None
+
+
+def load_small(data: bytes) -> Any:
+    """Parse a JSON document already bounded in size."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise ArchiveMalformed("an archive file is not valid JSON") from exc
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """Return `value` if it is a JSON object, else refuse the archive as malformed."""
+    if not isinstance(value, dict):
+        raise ArchiveMalformed("an archive record is not a JSON object")
+    return value
+
+
+def as_list(value: Any) -> list[Any]:
+    """Return `value` if it is a JSON array (None counts as empty), else refuse it."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ArchiveMalformed("an archive field is not a JSON array")
+    return value
+
+
+def opt_str(value: Any) -> str | None:
+    """Return `value` if it is a string, None if absent, else refuse it."""
+    if value is None or isinstance(value, str):
+        return value
+    raise ArchiveMalformed("an archive field is not a string")
+
+
+def opt_count(value: Any) -> int | None:
+    """A non-negative count given as a number or a numeric string (X stores counts as strings)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int) and value >= 0:
+        return value
+    if isinstance(value, float) and value.is_integer() and value >= 0:
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise ArchiveMalformed("an archive count is not a non-negative number")

@@ -1,0 +1,134 @@
+"""Turn network text into plain text that names nobody but the member."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from html import unescape
+from html.parser import HTMLParser
+
+from renown.domain.errors import ArchiveMalformed
+
+# @bob, @bob@example.org, @bob.bsky.social; not the middle of an e-mail address.
+_MENTION = re.compile(r"(?<![\w@/])@[A-Za-z0-9_][A-Za-z0-9_.-]*(?:@[A-Za-z0-9.-]+)?")
+# Reddit's u/name and /u/name.
+_REDDIT_USER = re.compile(r"(?<![\w/])/?u/[A-Za-z0-9_-]+")
+_HASHTAG = re.compile(r"(?<![\w&#])#(\w+)")
+_SPACES = re.compile(r"[ \t]+")
+
+
+def strip_mentions(text: str, *, reddit: bool = False) -> tuple[str, int]:
+    """Remove other people's handles from `text`; return the text and how many there were."""
+    text, count = _MENTION.subn("", text)
+    if reddit:
+        text, more = _REDDIT_USER.subn("", text)
+        count += more
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(lines).strip(), count
+
+
+def hashtag(name: str) -> str:
+    """Normalize a hashtag: lower case, no leading '#'."""
+    return name.strip().lstrip("#").lower()
+
+
+def hashtags_in(text: str) -> tuple[str, ...]:
+    """Hashtags written in plain text, normalized and de-duplicated in order of appearance."""
+    return tuple(dict.fromkeys(hashtag(m) for m in _HASHTAG.findall(text)))
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 read as latin-1 (Meta exports); leave text that is not mojibake alone."""
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
+class _PlainText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.mentions = 0
+        self._skip_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._skip_depth:
+            self._skip_depth += tag not in _VOID
+            return
+        classes = (dict(attrs).get("class") or "").split()
+        # Mastodon marks mention links "mention" and hashtag links "mention hashtag".
+        if tag == "a" and "mention" in classes and "hashtag" not in classes:
+            self._skip_depth = 1
+            self.mentions += 1
+        elif tag == "br":
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skip_depth:
+            self._skip_depth -= 1
+        elif tag == "p":
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip_depth:
+            self.parts.append(data)
+
+
+_VOID = frozenset({"br", "img", "hr", "input", "meta", "link", "wbr"})
+
+
+def html_to_text(html: str) -> tuple[str, int]:
+    """Plain text of Mastodon HTML without mentioned handles; return it and the mention count."""
+    parser = _PlainText()
+    parser.feed(html)
+    parser.close()
+    text, leftover = strip_mentions("".join(parser.parts))
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text, parser.mentions + leftover
+
+
+def unescape_text(text: str) -> str:
+    """Unescape the HTML entities X leaves in tweet text."""
+    return unescape(text)
+
+
+def utc(value: object) -> datetime:
+    """Parse an ISO-8601 timestamp as an aware UTC datetime (naive ones are taken as UTC)."""
+    if not isinstance(value, str):
+        raise ArchiveMalformed("a timestamp is missing")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ArchiveMalformed("a timestamp is not ISO-8601") from exc
+    return _aware(parsed)
+
+
+def utc_from_epoch(value: object) -> datetime:
+    """Convert epoch seconds to an aware UTC datetime."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ArchiveMalformed("a timestamp is missing")
+    try:
+        return datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ArchiveMalformed("a timestamp is out of range") from exc
+
+
+def utc_from_format(value: object, fmt: str) -> datetime:
+    """Parse a timestamp with a strptime format as an aware UTC datetime."""
+    if not isinstance(value, str):
+        raise ArchiveMalformed("a timestamp is missing")
+    try:
+        parsed = datetime.strptime(value.strip(), fmt)  # noqa: DTZ007 - made aware just below
+    except ValueError as exc:
+        raise ArchiveMalformed("a timestamp has an unexpected format") from exc
+    return _aware(parsed)
+
+
+def _aware(parsed: datetime) -> datetime:
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:
+        raise ArchiveMalformed("a timestamp is out of range") from exc

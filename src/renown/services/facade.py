@@ -1,0 +1,75 @@
+"""The use cases the API and CLI call, bound to one engine, vault and set of parsers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from renown.domain.activity import ActivityPage, ImportSummary, LinkedAccount, Network, ParsedArchive
+from renown.domain.errors import ArchiveError, NotFound
+from renown.domain.member import AgeBracket, Member
+from renown.services import imports, members
+from renown.storage.uow import SqlUnitOfWork
+
+Parser = Callable[[Path, Any], ParsedArchive]
+
+
+@dataclass
+class Services:
+    """Entry points for one request or command; each opens its own unit of work."""
+
+    uow_factory: Callable[[], SqlUnitOfWork]
+    parsers: Mapping[Network, Parser]
+    archive_limits: Any
+    spool_dir: Path
+
+    async def register(self, *, subject: str, display_name: str | None, age_bracket: AgeBracket) -> Member:
+        async with self.uow_factory() as uow:
+            return await members.register_member(
+                uow, subject=subject, display_name=display_name, age_bracket=age_bracket)
+
+    async def find_member(self, *, subject: str) -> Member | None:
+        async with self.uow_factory() as uow:
+            member = await uow.members.by_subject(subject)
+            return None if member is None or member.is_erased else member
+
+    async def accounts(self, member_id: UUID) -> list[LinkedAccount]:
+        async with self.uow_factory() as uow:
+            return await uow.accounts.for_member(member_id)
+
+    async def activities(
+        self, member_id: UUID, *, first: int, after: tuple[Any, UUID] | None, network: Network | None
+    ) -> ActivityPage:
+        async with self.uow_factory() as uow:
+            return await uow.activities.page(member_id, first=first, after=after, network=network)
+
+    def parse(self, network: Network, path: Path) -> ParsedArchive:
+        parser = self.parsers.get(network)
+        if parser is None:
+            raise ArchiveError(f"archives of {network.value} are not supported yet")
+        return parser(path, self.archive_limits)
+
+    async def import_upload(
+        self, *, subject: str, network: Network, read: Callable[[int], Awaitable[bytes]]
+    ) -> ImportSummary:
+        """Spool an uploaded archive to a private file, import it, and remove the file."""
+        member = await self.find_member(subject=subject)
+        if member is None:
+            raise NotFound("register before importing")
+        path = await imports.spool_upload(read, folder=self.spool_dir, max_bytes=self.archive_limits.max_archive_bytes)
+        try:
+            return await self.import_file(member_id=member.id, network=network, path=path)
+        finally:
+            path.unlink(missing_ok=True)
+
+    async def import_file(
+        self, *, member_id: UUID, network: Network, path: Path, progress: Callable[[int], None] | None = None
+    ) -> ImportSummary:
+        """Parse and import one archive file in a single transaction."""
+        archive = self.parse(network, path)
+        async with self.uow_factory() as uow:
+            return await imports.import_archive(
+                uow, member_id=member_id, network=network, archive=archive, progress=progress)

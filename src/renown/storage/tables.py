@@ -1,0 +1,170 @@
+"""The tables. Every column is declared in `policies/data-map.yaml`; `*_enc` columns hold
+vault ciphertexts and `*_index` columns hold HMAC blind indexes, never plaintext."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from renown.storage.types import UTCDateTime
+
+metadata = SQLModel.metadata
+
+
+def _when(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _blob(*, nullable: bool = False) -> Any:
+    return Field(sa_column=sa.Column(sa.LargeBinary(), nullable=nullable))
+
+
+def _json(*, nullable: bool = False) -> Any:
+    return Field(sa_column=sa.Column(sa.JSON(), nullable=nullable))
+
+
+class MemberRow(SQLModel, table=True):
+    __tablename__ = "member"
+
+    id: UUID = Field(primary_key=True)
+    subject_index: bytes = Field(sa_column=sa.Column(sa.LargeBinary(), nullable=False, unique=True))
+    subject_enc: bytes = _blob()
+    display_name_enc: bytes | None = _blob(nullable=True)
+    age_bracket: str = Field(max_length=16)
+    status: str = Field(max_length=24, index=True)
+    created_at: datetime = _when()
+
+
+class MemberKeyRow(SQLModel, table=True):
+    """A member's data key, only ever stored wrapped by a key-encryption key."""
+
+    __tablename__ = "member_key"
+
+    member_id: UUID = Field(primary_key=True)
+    dek_version: int = 1
+    wrapped_dek: bytes | None = _blob(nullable=True)
+    kek_version: int | None = Field(default=None, index=True)
+    created_at: datetime = _when()
+    shredded_at: datetime | None = _when(nullable=True)
+
+
+class LinkedAccountRow(SQLModel, table=True):
+    __tablename__ = "linked_account"
+    __table_args__ = (sa.UniqueConstraint("member_id", "network", name="uq_linked_account_member_network"),)
+
+    id: UUID = Field(primary_key=True)
+    member_id: UUID = Field(foreign_key="member.id", index=True)
+    network: str = Field(max_length=16)
+    handle_index: bytes = _blob()
+    handle_enc: bytes = _blob()
+    display_name_enc: bytes | None = _blob(nullable=True)
+    oauth_token_enc: bytes | None = _blob(nullable=True)
+    followers: int | None = None
+    following: int | None = None
+    linked_at: datetime = _when()
+
+
+class ActivityRow(SQLModel, table=True):
+    __tablename__ = "activity"
+    __table_args__ = (
+        sa.UniqueConstraint("member_id", "network", "external_id_index", name="uq_activity_external_id"),
+        sa.Index("ix_activity_member_published", "member_id", "published_at", "id"),
+    )
+
+    id: UUID = Field(primary_key=True)
+    member_id: UUID = Field(foreign_key="member.id")
+    network: str = Field(max_length=16)
+    kind: str = Field(max_length=16)
+    external_id_index: bytes = _blob()
+    external_id_enc: bytes = _blob()
+    content_enc: bytes = _blob()
+    url_enc: bytes | None = _blob(nullable=True)
+    published_at: datetime = _when()
+    likes: int | None = None
+    reshares: int | None = None
+    replies: int | None = None
+    mentions: int = 0
+    imported_at: datetime = _when()
+
+
+class ConsentEventRow(SQLModel, table=True):
+    """Append-only: the current consent state is derived from these, never edited."""
+
+    __tablename__ = "consent_event"
+    __table_args__ = (sa.Index("ix_consent_member_scope", "member_id", "network", "purpose", "occurred_at"),)
+
+    id: UUID = Field(primary_key=True)
+    member_id: UUID = Field(foreign_key="member.id")
+    network: str = Field(max_length=16)
+    purpose: str = Field(max_length=32)
+    event: str = Field(max_length=24)
+    occurred_at: datetime = _when()
+    notice_version: str = Field(max_length=32)
+    notice_language: str = Field(max_length=8)
+    method: str = Field(max_length=16)
+    data_categories: list[str] = _json()
+    receipt_jws: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+
+
+class ScoreRow(SQLModel, table=True):
+    __tablename__ = "score"
+    __table_args__ = (sa.Index("ix_score_member_computed", "member_id", "computed_at"),)
+
+    id: UUID = Field(primary_key=True)
+    member_id: UUID = Field(foreign_key="member.id")
+    computed_at: datetime = _when()
+    value: float
+    confidence: float
+    model_version: str = Field(max_length=16)
+    calibration_version: str = Field(max_length=16)
+    explanation: dict[str, Any] = _json()
+
+
+class PrivacyRequestRow(SQLModel, table=True):
+    __tablename__ = "privacy_request"
+
+    id: UUID = Field(primary_key=True)
+    member_id: UUID = Field(index=True)
+    kind: str = Field(max_length=16)
+    status: str = Field(max_length=24, index=True)
+    received_at: datetime = _when()
+    due_at: datetime = _when()
+    extension_reason: str | None = Field(default=None, max_length=500)
+    completed_at: datetime | None = _when(nullable=True)
+
+
+class JobRow(SQLModel, table=True):
+    __tablename__ = "job"
+    __table_args__ = (sa.Index("ix_job_claim", "status", "run_after"),)
+
+    id: UUID = Field(primary_key=True)
+    kind: str = Field(max_length=32)
+    status: str = Field(max_length=16)
+    payload: dict[str, Any] = _json()
+    attempts: int = 0
+    max_attempts: int = 5
+    run_after: datetime = _when()
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_expires_at: datetime | None = _when(nullable=True)
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _when()
+    finished_at: datetime | None = _when(nullable=True)
+
+
+class AuditEventRow(SQLModel, table=True):
+    """Append-only and hash-chained; members appear only as pseudonyms."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = _when()
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    subject: str | None = Field(default=None, max_length=64)
+    detail: dict[str, Any] = _json()
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
