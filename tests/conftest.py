@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -32,8 +32,8 @@ def _postgres_reachable() -> str | None:
     try:
         asyncio.run(probe())
     except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
-        return f"PostgreSQL is not reachable at {make_url(PG_ADMIN_URL).render_as_string()} ({type(error).__name__}); " \
-               "start it or set RENOWN_TEST_DATABASE_URL"
+        where = make_url(PG_ADMIN_URL).render_as_string()
+        return f"PostgreSQL is not reachable at {where} ({type(error).__name__}); start it or set RENOWN_TEST_DATABASE_URL"
     return None
 
 
@@ -91,8 +91,3 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
         yield runtime
     finally:
         await runtime.close()
-
-
-@pytest.fixture
-def anyio_backend() -> Iterator[str]:
-    yield "asyncio"

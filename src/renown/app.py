@@ -9,24 +9,25 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from renown.api.schema import build_schema
 from renown.api.view import RenownView
-from renown.connectors.registry import PARSERS
 from renown.connectors.archive import ArchiveLimits
-from renown.services.auth import InvalidToken, TokenAuthority
+from renown.connectors.registry import PARSERS
+from renown.domain.errors import InvalidToken
+from renown.services.auth import TokenAuthority
 from renown.services.facade import Services
 from renown.settings import Settings, SettingsError
 from renown.storage import migrate
 from renown.storage.db import create_engine
-from renown.storage.keyring import FileKeyProvider, KekState, Keyring, KeyProvider, StaticKeyProvider
+from renown.storage.keyring import FileKeyProvider, KekState, KeyProvider, Keyring, StaticKeyProvider
 from renown.storage.uow import SqlUnitOfWork
 from renown.storage.vault import Vault
 

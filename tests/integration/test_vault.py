@@ -94,7 +94,7 @@ async def test_service_refuses_to_start_while_a_key_needs_a_retired_kek(runtime:
     with pytest.raises(SettingsError, match="1 data keys are still wrapped by a retired"):
         await check_keys(runtime)
     # and the key cannot be unwrapped under the retired version
-    runtime.vault.forget((await _only_member(runtime)))
+    runtime.vault.forget(await _only_member(runtime))
     with pytest.raises(KeyUnavailable):
         async with runtime.uow() as uow:
             await runtime.vault.load(uow.connection, await _only_member(runtime))

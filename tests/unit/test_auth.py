@@ -24,7 +24,7 @@ from renown.domain.errors import InvalidToken, KeyUnavailable, SignatureInvalid,
 from renown.domain.scopes import Principal, Scope, parse_scopes
 from renown.services.auth import TokenAuthority, TrustedIssuer
 from renown.services.signing import load_or_create_signing_key
-from renown.settings import Environment, Settings
+from renown.settings import Environment, Settings, SettingsError
 
 ISSUER = "https://renown.example.org"
 AUDIENCE = "renown-api"
@@ -227,6 +227,21 @@ def test_production_refuses_to_create_a_signing_key(tmp_path: Path) -> None:
     with pytest.raises(KeyUnavailable, match="no signing key is generated in production"):
         TokenAuthority.from_settings(settings)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_development_generates_the_key_under_var_dir(tmp_path: Path) -> None:
+    # given development settings with no key file yet
+    settings = Settings(environment=Environment.DEVELOPMENT, var_dir=tmp_path, jwt_issuer=ISSUER)
+    # when the authority is built
+    built = TokenAuthority.from_settings(settings)
+    # then the key was written where a restart will find it again
+    assert built.kid == load_or_create_signing_key(tmp_path / "jwt-signing.pem", create=False).kid
+
+
+def test_an_external_issuer_without_its_jwks_url_is_a_settings_error(tmp_path: Path) -> None:
+    settings = Settings(var_dir=tmp_path, oidc_issuer=IDP)
+    with pytest.raises(SettingsError, match="RENOWN_OIDC_JWKS_URL"):
+        TokenAuthority.from_settings(settings)
 
 
 def test_a_key_file_that_is_not_ed25519_is_refused(tmp_path: Path) -> None:

@@ -10,27 +10,36 @@ from renown.api.context import Info
 from renown.domain.scopes import Scope
 
 
+class Authenticated(BasePermission):
+    message = "authentication required"
+    error_extensions = {"code": "UNAUTHENTICATED"}  # noqa: RUF012 - strawberry reads it per class
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return info.context.principal is not None
+
+
 class _HasScope(BasePermission):
     scope: ClassVar[Scope]
-    message = "this field needs the right scope"
-    error_extensions: ClassVar[dict[str, Any]] = {"code": "FORBIDDEN"}
+    message = "this field needs another scope"
+    error_extensions = {"code": "FORBIDDEN"}  # noqa: RUF012
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         principal = info.context.principal
-        if principal is None:
-            self.message = "authentication required"
-            self.error_extensions = {"code": "UNAUTHENTICATED"}
-            return False
-        return self.scope in principal.scopes
+        return principal is not None and self.scope in principal.scopes
 
 
-class IsMember(_HasScope):
+class MemberScope(_HasScope):
     scope = Scope.MEMBER
 
 
-class IsBrand(_HasScope):
+class BrandScope(_HasScope):
     scope = Scope.BRAND
 
 
-class IsAdmin(_HasScope):
+class AdminScope(_HasScope):
     scope = Scope.ADMIN
+
+
+IsMember = [Authenticated, MemberScope]
+IsBrand = [Authenticated, BrandScope]
+IsAdmin = [Authenticated, AdminScope]

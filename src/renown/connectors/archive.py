@@ -125,8 +125,10 @@ class ArchiveReader:
 
     def __init__(self, sizes: dict[str, int], limits: ArchiveLimits) -> None:
         root = _common_root(sizes)
-        # Logical names drop a single folder wrapping everything ("zip of a folder").
-        self._physical = {name[len(root) :]: name for name in sizes}
+        # A single folder wrapping everything ("zip of a folder") may be left out of names.
+        self._physical = {name: name for name in sizes}
+        if root:
+            self._physical.update({name[len(root) :]: name for name in sizes})
         self._sizes = sizes
         self._budget = _Budget(limits.max_uncompressed_bytes)
 
@@ -140,7 +142,8 @@ class ArchiveReader:
     def matching(self, pattern: str) -> list[str]:
         """Names fully matching a regular expression, in natural order (part2 before part10)."""
         regex = re.compile(pattern)
-        return sorted((n for n in self._physical if regex.fullmatch(n)), key=_natural_key)
+        found = {self._physical[n]: n for n in sorted(self._physical, key=len, reverse=True) if regex.fullmatch(n)}
+        return sorted(found.values(), key=_natural_key)
 
     def open(self, name: str) -> BinaryIO:
         """Stream one member without extracting it to disk."""

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from renown.domain.activity import Activity, ActivityKind, ActivityPage, Network, StoredActivity
-from renown.storage.tables import ActivityRow
+from renown.storage.tables import metadata
 from renown.storage.vault import MemberCipher, Vault
 
-ACTIVITIES = ActivityRow.__table__
+ACTIVITIES = metadata.tables["activity"]
 TABLE = "activity"
 
 

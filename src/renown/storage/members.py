@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from renown.domain.activity import AccountProfile, LinkedAccount, Network
 from renown.domain.member import AgeBracket, Member, MemberStatus
-from renown.storage.tables import LinkedAccountRow, MemberRow
+from renown.storage.tables import metadata
 from renown.storage.vault import MemberCipher, Vault
 
-MEMBERS = MemberRow.__table__
-ACCOUNTS = LinkedAccountRow.__table__
+MEMBERS = metadata.tables["member"]
+ACCOUNTS = metadata.tables["linked_account"]
 
 
 class MemberRepository:

@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from renown.domain.errors import DecryptionFailed, KeyUnavailable, MemberErased
 from renown.storage.keyring import KEY_BYTES, NONCE_BYTES, KekState, Keyring
-from renown.storage.tables import MemberKeyRow
+from renown.storage.tables import metadata
 
 FORMAT_VERSION = 1
 HEADER_BYTES = 1 + 4 + NONCE_BYTES
-KEYS = MemberKeyRow.__table__
+KEYS = metadata.tables["member_key"]
 
 
 class MemberCipher:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
+from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
 from renown.api.context import Info
 from renown.api.errors import RequestRefused
 from renown.api.members.queries import subject_of
-from renown.api.members.types import NetworkEnum
 from renown.api.permissions import IsMember
 from renown.domain.activity import Network
 from renown.domain.errors import RenownError
@@ -29,13 +29,13 @@ ImportArchiveResult = Annotated[ArchiveImported | RequestRefused, strawberry.uni
 @strawberry.type
 class ImportMutations:
     @strawberry.mutation(
-        permission_classes=[IsMember],
+        permission_classes=IsMember,
         description="Import an archive downloaded from a network; a refused archive stores nothing.",
     )
-    async def import_archive(self, info: Info, network: NetworkEnum, file: Upload) -> ImportArchiveResult:
+    async def import_archive(self, info: Info, network: Network, file: Upload) -> ImportArchiveResult:
         try:
             summary = await info.context.services.import_upload(
-                subject=subject_of(info), network=Network(network), read=file.read
+                subject=subject_of(info), network=network, read=cast(UploadFile, file).read
             )
         except RenownError as error:
             return RequestRefused.from_error(error)

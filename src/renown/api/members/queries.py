@@ -8,7 +8,7 @@ import strawberry
 
 from renown.api.context import Info
 from renown.api.errors import RequestRefused
-from renown.api.members.types import AgeBracketEnum, MemberType
+from renown.api.members.types import MemberType
 from renown.api.permissions import IsMember
 from renown.domain.errors import RenownError
 from renown.domain.member import AgeBracket
@@ -22,7 +22,7 @@ def subject_of(info: Info) -> str:
 
 @strawberry.type
 class MemberQueries:
-    @strawberry.field(permission_classes=[IsMember], description="The caller; null until they register.")
+    @strawberry.field(permission_classes=IsMember, description="The caller; null until they register.")
     async def me(self, info: Info) -> MemberType | None:
         member = await info.context.services.find_member(subject=subject_of(info))
         return None if member is None else MemberType.from_member(member)
@@ -39,15 +39,15 @@ RegisterResult = Annotated[Registered | RequestRefused, strawberry.union("Regist
 @strawberry.type
 class MemberMutations:
     @strawberry.mutation(
-        permission_classes=[IsMember],
+        permission_classes=IsMember,
         description="Create the caller's member record (idempotent); the age bracket decides whether scoring may run.",
     )
     async def register(
-        self, info: Info, age_bracket: AgeBracketEnum, display_name: str | None = None
+        self, info: Info, age_bracket: AgeBracket, display_name: str | None = None
     ) -> RegisterResult:
         try:
             member = await info.context.services.register(
-                subject=subject_of(info), display_name=display_name, age_bracket=AgeBracket(age_bracket)
+                subject=subject_of(info), display_name=display_name, age_bracket=age_bracket
             )
         except RenownError as error:
             return RequestRefused.from_error(error)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from uuid import UUID
 
 import strawberry
@@ -13,14 +12,15 @@ from renown.api.pagination import PageInfo, check_first, decode_cursor, encode_c
 from renown.domain.activity import ActivityKind, Network, StoredActivity
 from renown.domain.member import AgeBracket, Member
 
-NetworkEnum = strawberry.enum(Network, name="Network", description="A social network Renown can read.")
-ActivityKindEnum = strawberry.enum(ActivityKind, name="ActivityKind")
-AgeBracketEnum = strawberry.enum(AgeBracket, name="AgeBracket", description="Self-declared age bracket.")
+# The domain's enums, registered with strawberry here so the domain stays framework-free.
+strawberry.enum(Network, name="Network", description="A social network Renown can read.")
+strawberry.enum(ActivityKind, name="ActivityKind")
+strawberry.enum(AgeBracket, name="AgeBracket", description="Self-declared age bracket.")
 
 
 @strawberry.type(description="One of the member's accounts on a network.")
 class Account:
-    network: NetworkEnum
+    network: Network
     handle: str
     display_name: str | None
     followers: int | None
@@ -31,8 +31,8 @@ class Account:
 @strawberry.type(description="Something the member published, decrypted for them alone.")
 class ActivityNode:
     id: strawberry.ID
-    network: NetworkEnum
-    kind: ActivityKindEnum
+    network: Network
+    kind: ActivityKind
     published_at: datetime
     text: str
     url: str | None
@@ -65,7 +65,7 @@ class ActivityConnection:
 class MemberType:
     id: strawberry.ID
     display_name: str | None
-    age_bracket: AgeBracketEnum
+    age_bracket: AgeBracket
     created_at: datetime
     member_id: strawberry.Private[UUID]
 
@@ -87,7 +87,7 @@ class MemberType:
 
     @strawberry.field(description="Imported activities, newest first (at most 100 a page).")
     async def activities(
-        self, info: Info, first: int = 20, after: str | None = None, network: NetworkEnum | None = None
+        self, info: Info, first: int = 20, after: str | None = None, network: Network | None = None
     ) -> ActivityConnection:
         page = await info.context.services.activities(
             self.member_id, first=check_first(first), after=None if after is None else decode_cursor(after),
