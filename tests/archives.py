@@ -168,10 +168,9 @@ def _create(
     for word in text.split(" "):
         if word.startswith("#") and len(word) > 1:
             tag = word[1:]
-            words.append(
-                f'<a href="https://{host}/tags/{tag.lower()}" class="mention hashtag" rel="tag">#<span>{escape(tag)}</span></a>'
-            )
-            tags.append({"type": "Hashtag", "href": f"https://{host}/tags/{tag.lower()}", "name": f"#{tag.lower()}"})
+            href = f"https://{host}/tags/{tag.lower()}"
+            words.append(f'<a href="{href}" class="mention hashtag" rel="tag">#<span>{escape(tag)}</span></a>')
+            tags.append({"type": "Hashtag", "href": href, "name": f"#{tag.lower()}"})
         else:
             words.append(escape(word))
     published = at(n).isoformat().replace("+00:00", "Z")
@@ -211,4 +210,15 @@ def zip_bytes(members: Mapping[str, bytes]) -> bytes:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in members.items():
             zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+def tar_gz_bytes(members: Mapping[str, bytes]) -> bytes:
+    """An in-memory tar.gz of `members`, for fuzzing."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tf:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
     return buffer.getvalue()

@@ -33,7 +33,8 @@ def _postgres_reachable() -> str | None:
         asyncio.run(probe())
     except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
         where = make_url(PG_ADMIN_URL).render_as_string()
-        return f"PostgreSQL is not reachable at {where} ({type(error).__name__}); start it or set RENOWN_TEST_DATABASE_URL"
+        return (f"PostgreSQL is not reachable at {where} ({type(error).__name__}); "
+                "start it or set RENOWN_TEST_DATABASE_URL")
     return None
 
 

@@ -87,3 +87,8 @@ def opt_count(value: Any) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
     raise ArchiveMalformed("an archive count is not a non-negative number")
+
+
+def is_one_of(value: Any, options: frozenset[str]) -> bool:
+    """Whether `value` is a string among `options` (safe for unhashable JSON values)."""
+    return isinstance(value, str) and value in options

@@ -13,6 +13,7 @@ from renown.connectors.archive import ArchiveLimits, ArchiveReader, open_archive
 from renown.connectors.jsonstream import (
     as_dict,
     as_list,
+    is_one_of,
     json_items,
     load_small,
     opt_str,
@@ -53,7 +54,7 @@ def parse_mastodon(path: Path, limits: ArchiveLimits) -> ParsedArchive:
 
 def _account(reader: ArchiveReader, following: int | None) -> AccountProfile:
     actor = as_dict(load_small(reader.read_small("actor.json")))
-    if actor.get("type") not in _ACTOR_TYPES:
+    if not is_one_of(actor.get("type"), _ACTOR_TYPES):
         raise UnknownLayout("actor.json does not describe a Mastodon account")
     username = opt_str(actor.get("preferredUsername"))
     if not username:
@@ -115,7 +116,7 @@ def _activity(item: dict[str, Any]) -> Activity | None:
     if kind != "Create":
         return None
     note = item.get("object")
-    if not isinstance(note, dict) or note.get("type") not in _NOTE_TYPES:
+    if not isinstance(note, dict) or not is_one_of(note.get("type"), _NOTE_TYPES):
         return None
     if _is_direct(note):
         return None  # direct messages are private correspondence, not influence
@@ -141,7 +142,7 @@ def _is_direct(note: dict[str, Any]) -> bool:
     audience = [a for key in ("to", "cc") for a in _strings(note.get(key))]
     if not audience:
         return False
-    return not any(a in _PUBLIC or a.endswith("/followers") for a in audience)
+    return not any(is_one_of(a, _PUBLIC) or a.endswith("/followers") for a in audience)
 
 
 def _strings(value: Any) -> list[str]:

@@ -124,8 +124,15 @@ class ScoreRow(SQLModel, table=True):
     explanation: dict[str, Any] = _json()
 
 
+OPEN_REQUEST_WHERE = "status IN ('pending', 'awaiting_grace', 'in_progress', 'failed') AND kind <> 'rectification'"
+
+
 class PrivacyRequestRow(SQLModel, table=True):
     __tablename__ = "privacy_request"
+    # At most one open request per member and kind (rectifications may differ, so they are exempt).
+    __table_args__ = (sa.Index(
+        "uq_privacy_request_open", "member_id", "kind", unique=True,
+        sqlite_where=sa.text(OPEN_REQUEST_WHERE), postgresql_where=sa.text(OPEN_REQUEST_WHERE)),)
 
     id: UUID = Field(primary_key=True)
     member_id: UUID = Field(index=True)
@@ -135,6 +142,8 @@ class PrivacyRequestRow(SQLModel, table=True):
     due_at: datetime = _when()
     extension_reason: str | None = Field(default=None, max_length=500)
     completed_at: datetime | None = _when(nullable=True)
+    details_enc: bytes | None = _blob(nullable=True)
+    result: dict[str, Any] | None = _json(nullable=True)
 
 
 class JobRow(SQLModel, table=True):
@@ -168,3 +177,17 @@ class AuditEventRow(SQLModel, table=True):
     detail: dict[str, Any] = _json()
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+class JobStepRow(SQLModel, table=True):
+    """The execution log of a job: one row per workflow step, so a resumed job skips what is done."""
+
+    __tablename__ = "job_step"
+
+    job_id: UUID = Field(primary_key=True)
+    step: str = Field(primary_key=True, max_length=48)
+    status: str = Field(max_length=16)
+    rows_affected: int = 0
+    started_at: datetime = _when()
+    finished_at: datetime | None = _when(nullable=True)
+    error: str | None = Field(default=None, max_length=120)

@@ -33,10 +33,13 @@ class ImportMutations:
         description="Import an archive downloaded from a network; a refused archive stores nothing.",
     )
     async def import_archive(self, info: Info, network: Network, file: Upload) -> ImportArchiveResult:
+        upload = cast(UploadFile, file)
         try:
             summary = await info.context.services.import_upload(
-                subject=subject_of(info), network=network, read=cast(UploadFile, file).read
+                subject=subject_of(info), network=network, read=upload.read
             )
         except RenownError as error:
             return RequestRefused.from_error(error)
+        finally:
+            await upload.close()
         return ArchiveImported(imported=summary.imported, skipped=summary.skipped, coverage=list(summary.coverage))

@@ -69,7 +69,7 @@ def operation_cost(
     if root is None:
         return 0
     values = dict(variables or {})
-    for definition in operation.variable_definitions:
+    for definition in operation.variable_definitions or ():
         name = definition.variable.name.value
         if name not in values and definition.default_value is not None:
             values[name] = value_from_ast_untyped(definition.default_value)
@@ -168,7 +168,7 @@ class _CostCounter:
             return None
         cap = self.limits.max_page_size
         sizes: list[int] = []
-        for argument in node.arguments:
+        for argument in node.arguments or ():
             if argument.name.value not in PAGE_ARGUMENTS:
                 continue
             value = self.argument_value(argument.value)

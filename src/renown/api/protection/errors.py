@@ -133,7 +133,7 @@ class ErrorPolicy:
             positions=error.positions,
             path=error.path,
             original_error=error.original_error,
-            extensions={**(error.extensions or {}), "code": code},
+            extensions={**(error.extensions or {}), "code": str(code)},
         )
 
 

@@ -32,6 +32,8 @@ from renown.api.protection.rules import DocumentLimits, build_rules
 logger = logging.getLogger("renown.api.graphql")
 
 CACHE_SIZE = 1024
+DEFAULT_DOCUMENT_LIMITS = DocumentLimits()
+DEFAULT_COST_LIMITS = CostLimits()
 
 Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
 
@@ -94,8 +96,8 @@ def build_schema(
     production: bool,
     types: Iterable[type] = (),
     extra_extensions: Iterable[Extension] = (),
-    document_limits: DocumentLimits = DocumentLimits(),
-    cost_limits: CostLimits = CostLimits(),
+    document_limits: DocumentLimits = DEFAULT_DOCUMENT_LIMITS,
+    cost_limits: CostLimits = DEFAULT_COST_LIMITS,
     buckets: TokenBuckets | None = None,
     persisted_queries: PersistedQueryStore | None = None,
     public_errors: tuple[type[Exception], ...] = (),
