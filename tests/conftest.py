@@ -52,6 +52,8 @@ def backend(request: pytest.FixtureRequest) -> str:
     """The database backend a test runs on."""
     name: str = request.param
     if name == "postgresql" and (problem := postgres_problem()):
+        if os.environ.get("RENOWN_REQUIRE_POSTGRES"):
+            pytest.fail(problem)  # CI promises PostgreSQL: never let its tests skip silently
         pytest.skip(problem)
     return name
 

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     max_compression_ratio: float = Field(200.0, description="Largest unpacked/packed ratio (zip bombs).")
     max_archive_members: int = Field(100_000, description="Most files an archive may hold.")
     recent_auth_seconds: int = Field(900, description="How recent `auth_time` must be for sensitive steps.")
+    job_lease_seconds: int = Field(
+        60, description="How long a worker holds a job without a heartbeat before another may take it over."
+    )
     redis_url: str | None = Field(None, description="Redis URL for shared rate limits (several replicas).")
 
     @field_validator("var_dir", "policies_dir")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
 
 import pytest
 import sqlalchemy as sa
@@ -25,7 +27,8 @@ def post(n: int) -> Activity:
                     ActivityKind.POST, AT, f"post number {n}", url=f"https://social.example.org/@alice/{n}")
 
 
-async def member_with_posts(runtime: Runtime, subject: str, posts: int) -> tuple[object, list[dict[str, object]]]:
+async def member_with_posts(runtime: Runtime, subject: str, posts: int) -> tuple[UUID, list[sa.Row[Any]]]:
+    """A member with stored posts; returns their id and the stored (id, content_enc) rows, oldest first."""
     async with runtime.uow() as uow:
         member = await uow.members.add(subject=subject, display_name=None, age_bracket=AgeBracket.ADULT, at=AT)
         cipher = await runtime.vault.load(uow.connection, member.id)
@@ -33,7 +36,10 @@ async def member_with_posts(runtime: Runtime, subject: str, posts: int) -> tuple
                 for n in range(posts)]
         await uow.activities.insert_rows(rows)
         await uow.commit()
-    return member.id, rows
+        stored = (await uow.connection.execute(
+            sa.select(ACTIVITIES.c.id, ACTIVITIES.c.content_enc).where(ACTIVITIES.c.member_id == member.id))).all()
+    by_text = {cipher.decrypt_text("activity", "content_enc", r.id, r.content_enc): r for r in stored}
+    return member.id, [by_text[f"post number {n}"] for n in range(posts)]
 
 
 async def test_ciphertext_moved_to_another_row_column_or_member_fails(runtime: Runtime) -> None:
@@ -44,15 +50,15 @@ async def test_ciphertext_moved_to_another_row_column_or_member_fails(runtime: R
         alice_cipher = await runtime.vault.load(uow.connection, alice)
         bob_cipher = await runtime.vault.load(uow.connection, bob)
     first, second = alice_rows
-    blob = first["content_enc"]
+    blob = first.content_enc
     # then it decrypts only where it was written
-    assert alice_cipher.decrypt_text("activity", "content_enc", first["id"], blob) == "post number 0"
+    assert alice_cipher.decrypt_text("activity", "content_enc", first.id, blob) == "post number 0"
     with pytest.raises(DecryptionFailed):
-        alice_cipher.decrypt("activity", "content_enc", second["id"], blob)
+        alice_cipher.decrypt("activity", "content_enc", second.id, blob)
     with pytest.raises(DecryptionFailed):
-        alice_cipher.decrypt("activity", "url_enc", first["id"], blob)
+        alice_cipher.decrypt("activity", "url_enc", first.id, blob)
     with pytest.raises(DecryptionFailed):
-        bob_cipher.decrypt("activity", "content_enc", first["id"], blob)
+        bob_cipher.decrypt("activity", "content_enc", first.id, blob)
 
 
 async def test_rotation_rewraps_keys_and_leaves_data_ciphertexts_untouched(runtime: Runtime) -> None:
@@ -100,7 +106,7 @@ async def test_service_refuses_to_start_while_a_key_needs_a_retired_kek(runtime:
             await runtime.vault.load(uow.connection, await _only_member(runtime))
 
 
-async def _only_member(runtime: Runtime) -> object:
+async def _only_member(runtime: Runtime) -> UUID:
     async with runtime.engine.connect() as conn:
         return (await conn.execute(sa.select(KEYS.c.member_id))).scalar_one()
 
@@ -115,3 +121,9 @@ async def test_shredded_member_reads_fail_and_no_new_key_is_minted(runtime: Runt
             await uow.activities.page(alice, first=10)
         with pytest.raises(MemberErased):
             await runtime.vault.mint(uow.connection, alice, at=AT)
+
+
+def test_the_bulk_insert_names_every_activity_column_in_table_order() -> None:
+    from renown.storage.activities import COLUMNS
+
+    assert COLUMNS == tuple(c.name for c in ACTIVITIES.columns)

@@ -57,7 +57,10 @@ def _cid(block: bytes) -> tuple[bytes, int]:
 
 def read_header(f: IO[bytes]) -> list[bytes]:
     """Read the CAR header and return its root CIDs (raw bytes)."""
-    length = _varint(f)
+    try:
+        length = _varint(f, eof_ok=True)
+    except ArchiveMalformed:
+        length = None
     if length is None or length == 0 or length > _MAX_HEADER_BYTES:
         raise NotAnArchive("the file is not a CAR repository export")
     raw = f.read(length)

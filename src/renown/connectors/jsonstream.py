@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -92,3 +93,34 @@ def opt_count(value: Any) -> int | None:
 def is_one_of(value: Any, options: frozenset[str]) -> bool:
     """Whether `value` is a string among `options` (safe for unhashable JSON values)."""
     return isinstance(value, str) and value in options
+
+
+class _Prepend(io.RawIOBase):
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def prepend(head: bytes, rest: IO[bytes]) -> IO[bytes]:
+    """A stream of `head` then the rest of `rest`: for peeking at a stream, or cutting a wrapper off."""
+    return io.BufferedReader(_Prepend(head, rest))
+
+
+def top_level_items(stream: IO[bytes], key: str) -> Iterator[Any]:
+    """Items of a top-level array, or of the array under `key` when the top level is an object."""
+    head = stream.read(256)
+    first = head.lstrip()[:1]
+    return json_items(prepend(head, stream), f"{key}.item" if first == b"{" else "item")

@@ -77,7 +77,7 @@ def _count_following(reader: ArchiveReader) -> int:
     with reader.open("following_accounts.csv") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         try:
-            for row in csv.reader(text):
+            for row in csv.reader(text, strict=True):
                 if row and row[0].strip() and row[0].strip() != "Account address":
                     count += 1
         except (csv.Error, UnicodeDecodeError) as exc:

@@ -10,9 +10,10 @@ from html.parser import HTMLParser
 from renown.domain.errors import ArchiveMalformed
 
 # @bob, @bob@example.org, @bob.bsky.social; not the middle of an e-mail address.
-_MENTION = re.compile(r"(?<![\w@/])@[A-Za-z0-9_][A-Za-z0-9_.-]*(?:@[A-Za-z0-9.-]+)?")
+# The blanks before a handle go with it, so "Thanks @bob, yes" reads "Thanks, yes".
+_MENTION = re.compile(r"[ \t]*(?<![\w@/])@[A-Za-z0-9_][A-Za-z0-9_.-]*(?:@[A-Za-z0-9.-]+)?")
 # Reddit's u/name and /u/name.
-_REDDIT_USER = re.compile(r"(?<![\w/])/?u/[A-Za-z0-9_-]+")
+_REDDIT_USER = re.compile(r"[ \t]*(?<![\w/])/?u/[A-Za-z0-9_-]+")
 _HASHTAG = re.compile(r"(?<![\w&#])#(\w+)")
 _SPACES = re.compile(r"[ \t]+")
 

@@ -70,7 +70,8 @@ class Backoff:
         if attempts < 1:
             raise ValueError("attempts counts from 1")
         # Cap the exponent first so a long-failing job cannot overflow timedelta.
-        return min(self.cap, self.base * 2 ** min(attempts - 1, 32))
+        factor: int = 2 ** min(attempts - 1, 32)
+        return min(self.cap, self.base * factor)
 
 
 def error_label(error: BaseException) -> str:

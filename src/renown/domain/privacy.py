@@ -40,8 +40,9 @@ OPEN_STATUSES = frozenset({
 _TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
     RequestStatus.PENDING: frozenset({
         RequestStatus.AWAITING_GRACE, RequestStatus.IN_PROGRESS, RequestStatus.CANCELED, RequestStatus.DENIED,
+        RequestStatus.FAILED,
     }),
-    RequestStatus.AWAITING_GRACE: frozenset({RequestStatus.IN_PROGRESS, RequestStatus.CANCELED}),
+    RequestStatus.AWAITING_GRACE: frozenset({RequestStatus.IN_PROGRESS, RequestStatus.CANCELED, RequestStatus.FAILED}),
     RequestStatus.IN_PROGRESS: frozenset({RequestStatus.COMPLETED, RequestStatus.FAILED}),
     RequestStatus.FAILED: frozenset({RequestStatus.PENDING, RequestStatus.DENIED}),
     RequestStatus.COMPLETED: frozenset(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -23,31 +25,42 @@ async def import_archive(
     if archive.account.network is not network:
         raise WrongNetwork(f"this is a {archive.account.network.value} archive, not {network.value}")
     now = uow.now()
+    pending: asyncio.Task[None] | None = None
     try:
         cipher = await uow.vault.load(uow.connection, member_id)
         await uow.accounts.link(cipher, archive.account, at=now)
         known = await uow.activities.known_indexes(member_id, network)
+        encode, index_of = uow.activities.row_encoder(cipher, at=now), uow.activities.index_function(network)
         imported = skipped = 0
         batch = []
         for activity in archive.activities:
-            index = uow.activities.post_index(network, activity.external_id)
+            index = index_of(activity.external_id)
             if index in known:
                 skipped += 1
                 continue
             known.add(index)
-            batch.append(uow.activities.encrypt_row(cipher, activity, index, at=now))
+            batch.append(encode(activity, index))
             if len(batch) >= BATCH:
-                await uow.activities.insert_rows(batch)
+                # The database writes one batch in its thread while this one encrypts the next.
+                if pending is not None:
+                    await pending
+                pending = asyncio.ensure_future(uow.activities.insert_rows(batch))
                 imported += len(batch)
                 if progress is not None:
                     progress(len(batch))
                 batch = []
+        if pending is not None:
+            await pending
         await uow.activities.insert_rows(batch)
         imported += len(batch)
         if progress is not None and batch:
             progress(len(batch))
         await uow.commit()
     except BaseException:
+        if pending is not None and not pending.done():
+            pending.cancel()
+            with contextlib.suppress(BaseException):
+                await pending
         await uow.rollback()
         raise
     return ImportSummary(imported=imported, skipped=skipped, coverage=tuple(archive.coverage.as_list()))

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from renown.domain.activity import Activity, ActivityKind, ActivityPage, Network, StoredActivity
+from renown.storage.ids import new_id
 from renown.storage.tables import metadata
 from renown.storage.vault import MemberCipher, Vault
 
@@ -22,13 +23,41 @@ def _post_id_purpose(network: Network) -> str:
     return f"post-id/{network.value}"
 
 
+COLUMNS = ("id", "member_id", "network", "kind", "external_id_index", "external_id_enc", "content_enc", "url_enc",
+           "published_at", "likes", "reshares", "replies", "mentions", "imported_at")
+
+
+# SQLAlchemy's SQLite formats (32-digit hex UUIDs, "YYYY-MM-DD HH:MM:SS.ffffff" UTC), so queries compare alike.
+def _sqlite_uuid(value: UUID) -> str:
+    return value.hex
+
+
+def _sqlite_time(value: datetime) -> str:
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
 class ActivityRepository:
     def __init__(self, conn: AsyncConnection, vault: Vault) -> None:
         self._conn = conn
         self._vault = vault
+        names = ", ".join(COLUMNS)
+        if conn.dialect.name == "sqlite":
+            self._uuid, self._when = _sqlite_uuid, _sqlite_time
+            marks = ", ".join("?" for _ in COLUMNS)
+        else:  # asyncpg takes UUIDs and aware datetimes as they are
+            self._uuid, self._when = _same, _same
+            marks = ", ".join(f"${i}" for i in range(1, len(COLUMNS) + 1))
+        self._insert_sql = f"INSERT INTO {TABLE} ({names}) VALUES ({marks})"  # noqa: S608 - constant names
 
     def post_index(self, network: Network, external_id: str) -> bytes:
         return self._vault.blind_index(_post_id_purpose(network), external_id)
+
+    def index_function(self, network: Network) -> Callable[[str], bytes]:
+        return self._vault.keyring.index_function(_post_id_purpose(network))
 
     async def known_indexes(self, member_id: UUID, network: Network) -> set[bytes]:
         """Blind indexes of the posts already stored, for idempotent re-import."""
@@ -36,29 +65,34 @@ class ActivityRepository:
             ACTIVITIES.c.member_id == member_id, ACTIVITIES.c.network == network.value))
         return {r[0] for r in rows}
 
-    def encrypt_row(self, cipher: MemberCipher, activity: Activity, index: bytes, *, at: datetime) -> dict[str, Any]:
-        row_id = uuid4()
-        return {
-            "id": row_id,
-            "member_id": cipher.member_id,
-            "network": activity.network.value,
-            "kind": activity.kind.value,
-            "external_id_index": index,
-            "external_id_enc": cipher.encrypt(TABLE, "external_id_enc", row_id, activity.external_id),
-            "content_enc": cipher.encrypt(TABLE, "content_enc", row_id, activity.text),
-            "url_enc": None if activity.url is None else cipher.encrypt(TABLE, "url_enc", row_id, activity.url),
-            "published_at": activity.published_at,
-            "likes": activity.likes,
-            "reshares": activity.reshares,
-            "replies": activity.replies,
-            "mentions": activity.mentions,
-            "imported_at": at,
-        }
+    def encrypt_row(self, cipher: MemberCipher, activity: Activity, index: bytes, *, at: datetime) -> tuple[Any, ...]:
+        """One row in `COLUMNS` order, values already in the driver's own types (bulk path)."""
+        return self.row_encoder(cipher, at=at)(activity, index)
 
-    async def insert_rows(self, rows: list[dict[str, Any]]) -> None:
-        """Bulk insert through SQLAlchemy Core (executemany), never the ORM."""
+    def row_encoder(self, cipher: MemberCipher, *, at: datetime) -> Callable[[Activity, bytes], tuple[Any, ...]]:
+        """A fast per-row encoder for one member and one import time."""
+        member, imported, uuid, when, encrypt = self._uuid(cipher.member_id), self._when(at), self._uuid, \
+            self._when, cipher.encrypt
+
+        def encode(activity: Activity, index: bytes) -> tuple[Any, ...]:
+            row_id = new_id()
+            rid = str(row_id)
+            url = activity.url
+            return (
+                uuid(row_id), member, activity.network.value, activity.kind.value, index,
+                encrypt(TABLE, "external_id_enc", rid, activity.external_id),
+                encrypt(TABLE, "content_enc", rid, activity.text),
+                None if url is None else encrypt(TABLE, "url_enc", rid, url),
+                when(activity.published_at), activity.likes, activity.reshares, activity.replies,
+                activity.mentions, imported,
+            )
+
+        return encode
+
+    async def insert_rows(self, rows: list[tuple[Any, ...]]) -> None:
+        """Bulk insert with the driver's executemany: Core's per-value type processing costs half the time."""
         if rows:
-            await self._conn.execute(sa.insert(ACTIVITIES), rows)
+            await self._conn.exec_driver_sql(self._insert_sql, rows)
 
     async def page(
         self, member_id: UUID, *, first: int, after: tuple[datetime, UUID] | None = None,

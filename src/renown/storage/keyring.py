@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -171,13 +171,21 @@ class Keyring:
 
     def blind_index(self, purpose: str, value: str) -> bytes:
         """HMAC-SHA-256 of a normalized value under a key derived for this purpose."""
+        return self.index_function(purpose)(value)
+
+    def index_function(self, purpose: str) -> Callable[[str], bytes]:
+        """The blind index of one purpose as a function, for hot loops."""
         key = self._index_keys.get(purpose)
         if key is None:
             info = f"renown/blind-index/{purpose}/v1".encode()
             key = self._index_keys[purpose] = HKDF(hashes.SHA256(), KEY_BYTES, None, info).derive(
                 self._state.index_root
             )
-        return hmac.new(key, value.strip().casefold().encode(), hashlib.sha256).digest()
+
+        def index(value: str, _key: bytes = key) -> bytes:
+            return hmac.digest(_key, value.strip().casefold().encode(), "sha256")
+
+        return index
 
     def reload(self) -> None:
         self._state = self._provider.load()

@@ -68,6 +68,22 @@ class LinkedAccountRow(SQLModel, table=True):
     linked_at: datetime = _when()
 
 
+class OAuthAppRow(SQLModel, table=True):
+    """Renown's client registration at one network instance; the secret under the application key."""
+
+    __tablename__ = "oauth_app"
+    __table_args__ = (sa.UniqueConstraint("network", "instance", name="uq_oauth_app_network_instance"),)
+
+    id: UUID = Field(primary_key=True)
+    network: str = Field(max_length=16)
+    instance: str = Field(max_length=253)
+    client_id: str = Field(max_length=255)
+    client_secret_enc: bytes = _blob()
+    redirect_uri: str = Field(max_length=500)
+    scopes: str = Field(max_length=255)
+    registered_at: datetime = _when()
+
+
 class ActivityRow(SQLModel, table=True):
     __tablename__ = "activity"
     __table_args__ = (
@@ -99,7 +115,7 @@ class ConsentEventRow(SQLModel, table=True):
 
     id: UUID = Field(primary_key=True)
     member_id: UUID = Field(foreign_key="member.id")
-    network: str = Field(max_length=16)
+    network: str | None = Field(default=None, max_length=16)  # null: the consent covers every network
     purpose: str = Field(max_length=32)
     event: str = Field(max_length=24)
     occurred_at: datetime = _when()
@@ -108,6 +124,11 @@ class ConsentEventRow(SQLModel, table=True):
     method: str = Field(max_length=16)
     data_categories: list[str] = _json()
     receipt_jws: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    # The ISO/IEC TS 27560 fields that policies may change later, frozen as they were told.
+    controller: str = Field(max_length=128)
+    lawful_basis: str = Field(max_length=64)
+    withdrawal_method: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    expires_at: datetime | None = _when(nullable=True)
 
 
 class ScoreRow(SQLModel, table=True):

@@ -10,7 +10,11 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from renown.storage.activities import ActivityRepository
+from renown.storage.audit import AuditRepository
+from renown.storage.jobs import JobRepository
 from renown.storage.members import AccountRepository, MemberRepository
+from renown.storage.oauth import OAuthRepository
+from renown.storage.privacy import PrivacyRequestRepository
 from renown.storage.vault import Vault
 
 
@@ -24,6 +28,10 @@ class SqlUnitOfWork:
     members: MemberRepository
     accounts: AccountRepository
     activities: ActivityRepository
+    oauth: OAuthRepository
+    jobs: JobRepository
+    audit: AuditRepository
+    privacy: PrivacyRequestRepository
 
     def __init__(self, engine: AsyncEngine, vault: Vault, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.engine = engine
@@ -43,6 +51,10 @@ class SqlUnitOfWork:
         self.members = MemberRepository(self._conn, self.vault)
         self.accounts = AccountRepository(self._conn, self.vault)
         self.activities = ActivityRepository(self._conn, self.vault)
+        self.oauth = OAuthRepository(self._conn, self.vault)
+        self.jobs = JobRepository(self._conn)
+        self.audit = AuditRepository(self._conn)
+        self.privacy = PrivacyRequestRepository(self._conn, self.vault)
         return self
 
     async def __aexit__(

@@ -30,19 +30,20 @@ KEYS = metadata.tables["member_key"]
 class MemberCipher:
     """Encrypts and decrypts one member's fields; holds the unwrapped key, never shows it."""
 
-    __slots__ = ("_aead", "_prefix", "dek_version", "member_id")
+    __slots__ = ("_aead", "_member", "_prefix", "dek_version", "member_id")
 
     def __init__(self, member_id: UUID, dek: bytes, dek_version: int) -> None:
         self.member_id = member_id
         self.dek_version = dek_version
         self._aead = AESGCM(dek)
         self._prefix = bytes([FORMAT_VERSION]) + dek_version.to_bytes(4, "big")
+        self._member = f"|{member_id}".encode()
 
     def __repr__(self) -> str:
         return f"MemberCipher(member={self.member_id}, dek_version={self.dek_version})"
 
     def _aad(self, table: str, column: str, row_id: object) -> bytes:
-        return f"renown/v{FORMAT_VERSION}|{table}|{column}|{row_id}|{self.member_id}".encode()
+        return f"renown/v{FORMAT_VERSION}|{table}|{column}|{row_id}".encode() + self._member
 
     def encrypt(self, table: str, column: str, row_id: object, value: str | bytes) -> bytes:
         data = value.encode() if isinstance(value, str) else value

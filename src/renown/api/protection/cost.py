@@ -39,7 +39,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from renown.api.protection.errors import BadUserInput, QueryTooCostly, RateLimited
-from renown.api.protection.ratelimit import BucketState, RateLimiterUnavailable, TokenBuckets, client_key
+from renown.api.protection.ratelimit import BucketState, RateLimiterUnavailable, TokenBuckets, client_id_of
 
 logger = logging.getLogger("renown.api.cost")
 
@@ -244,7 +244,7 @@ class QueryCost(SchemaExtension):
 
     async def _take(self, cost: int) -> BucketState | None:
         try:
-            self.state = await self.buckets.take(client_key(self.execution_context.context), cost)
+            self.state = await self.buckets.take(client_id_of(self.execution_context.context), cost)
         except RateLimiterUnavailable:
             # Fail open: an outage of the shared store must not take the API down with it.
             logger.warning("rate-limit store unreachable; serving without a cost budget")

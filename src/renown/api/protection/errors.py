@@ -99,8 +99,8 @@ class ErrorPolicy:
         original = error.original_error
         return original is not None and not isinstance(original, self.public_errors)
 
-    def code(self, error: GraphQLError) -> str:
-        """The `extensions.code` this error carries or should carry."""
+    def code(self, error: GraphQLError, *, executed: bool) -> str:
+        """The `extensions.code` of an error; `executed` says it came from graphql-core's execute."""
         code = (error.extensions or {}).get("code")
         if isinstance(code, str):
             return code
@@ -111,18 +111,16 @@ class ErrorPolicy:
             original_code = getattr(original, "code", None)
             if isinstance(original_code, str):
                 return original_code
-        if original is None and error.path is None:
-            # graphql-core reports variable coercion failures without a path, like validation errors.
-            if error.message.startswith("Variable '$"):
-                return ErrorCode.BAD_USER_INPUT
-            return ErrorCode.GRAPHQL_VALIDATION_FAILED
+        if error.path is None and (original is None or isinstance(original, GraphQLError)):
+            # Without a path, execute only reports variables it could not coerce.
+            return ErrorCode.BAD_USER_INPUT if executed else ErrorCode.GRAPHQL_VALIDATION_FAILED
         return ErrorCode.INTERNAL_SERVER_ERROR
 
-    def finalize(self, error: GraphQLError) -> GraphQLError:
+    def finalize(self, error: GraphQLError, *, executed: bool) -> GraphQLError:
         """Return the error as clients see it: masked if unexpected, always with a code."""
         if self.should_mask(error):
             return masked(error)
-        code = self.code(error)
+        code = self.code(error, executed=executed)
         if (error.extensions or {}).get("code") == code:
             return error
         # A copy, because validation errors are shared through ValidationCache.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -22,24 +24,28 @@ class ClientIdentified(Protocol):
     """What the request context must offer: a stable id of the caller to charge.
 
     Use the authenticated subject (e.g. `user:<id>` or an OAuth client id) and, for anonymous
-    callers, something like `ip:<address>`. It is hashed before it is used as a bucket key, so
-    no identifier reaches Redis or memory dumps in clear.
+    callers, something like `ip:<address>`. Backends store only a keyed hash of it.
     """
 
     @property
     def client_id(self) -> str: ...
 
 
-def client_key(context: object) -> str:
-    """The bucket key for a request context (`ClientIdentified`, or a mapping with `client_id`)."""
+def client_id_of(context: object) -> str:
+    """The caller to charge for a request context (`ClientIdentified`, or a mapping with `client_id`)."""
     client_id: object = None
     if isinstance(context, ClientIdentified):
         client_id = context.client_id
     elif isinstance(context, Mapping):
         client_id = context.get("client_id")
     if not isinstance(client_id, str) or not client_id:
-        client_id = ANONYMOUS
-    return hashlib.sha256(client_id.encode()).hexdigest()[:32]
+        return ANONYMOUS
+    return client_id
+
+
+def bucket_key(client_id: str, secret: bytes) -> str:
+    """A keyed hash of the client id, so bucket keys cannot be reversed into users or addresses."""
+    return hmac.new(secret, client_id.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ class RateLimiterUnavailable(RuntimeError):
 
 
 class TokenBuckets(Protocol):
-    """A store of token buckets: `take` is atomic, `cost=0` only reads."""
+    """A store of token buckets, one per client: `take` is atomic, `cost=0` only reads."""
 
     @property
     def capacity(self) -> int: ...
@@ -61,7 +67,7 @@ class TokenBuckets(Protocol):
     @property
     def restore_rate(self) -> float: ...
 
-    async def take(self, key: str, cost: int) -> BucketState: ...
+    async def take(self, client_id: str, cost: int) -> BucketState: ...
 
 
 class InProcessTokenBuckets:
@@ -79,6 +85,7 @@ class InProcessTokenBuckets:
         self._restore_rate = restore_rate
         self._max_clients = max_clients
         self._clock = clock
+        self._secret = os.urandom(32)
         # LRU: forgetting a bucket only refills it, so bounding memory costs little.
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
@@ -90,8 +97,9 @@ class InProcessTokenBuckets:
     def restore_rate(self) -> float:
         return self._restore_rate
 
-    async def take(self, key: str, cost: int) -> BucketState:
-        """Take `cost` points from `key`'s bucket if it holds enough."""
+    async def take(self, client_id: str, cost: int) -> BucketState:
+        """Take `cost` points from the client's bucket if it holds enough."""
+        key = bucket_key(client_id, self._secret)
         now = self._clock()
         tokens, updated = self._buckets.pop(key, (float(self._capacity), now))
         tokens = min(float(self._capacity), tokens + max(0.0, now - updated) * self._restore_rate)
@@ -140,8 +148,11 @@ class RedisTokenBuckets:
         capacity: int = 20_000,
         restore_rate: float = 100.0,
         prefix: str = "renown:cost:",
+        key_secret: bytes = b"",
         timeout_seconds: float = 0.5,
     ) -> None:
+        # Every replica must share `key_secret`; set one so Redis holds no guessable hashes.
+        self._secret = key_secret
         self._capacity = capacity
         self._restore_rate = restore_rate
         self._prefix = prefix
@@ -162,12 +173,11 @@ class RedisTokenBuckets:
     def restore_rate(self) -> float:
         return self._restore_rate
 
-    async def take(self, key: str, cost: int) -> BucketState:
-        """Take `cost` points from `key`'s bucket if it holds enough."""
+    async def take(self, client_id: str, cost: int) -> BucketState:
+        """Take `cost` points from the client's bucket if it holds enough."""
+        key = self._prefix + bucket_key(client_id, self._secret)
         try:
-            allowed, tokens = await self._take(
-                keys=[self._prefix + key], args=[self._capacity, self._restore_rate, cost]
-            )
+            allowed, tokens = await self._take(keys=[key], args=[self._capacity, self._restore_rate, cost])
         except (RedisError, OSError) as exc:
             raise RateLimiterUnavailable("the rate-limit store is unreachable") from exc
         return BucketState(allowed=bool(allowed), available=float(tokens))
@@ -178,9 +188,16 @@ class RedisTokenBuckets:
 
 
 def select_token_buckets(
-    redis_url: str | None, *, capacity: int = 20_000, restore_rate: float = 100.0, prefix: str = "renown:cost:"
+    redis_url: str | None,
+    *,
+    capacity: int = 20_000,
+    restore_rate: float = 100.0,
+    prefix: str = "renown:cost:",
+    key_secret: bytes = b"",
 ) -> InProcessTokenBuckets | RedisTokenBuckets:
     """Redis buckets when a URL is given (several replicas), in-process buckets otherwise."""
     if redis_url:
-        return RedisTokenBuckets(redis_url, capacity=capacity, restore_rate=restore_rate, prefix=prefix)
+        return RedisTokenBuckets(
+            redis_url, capacity=capacity, restore_rate=restore_rate, prefix=prefix, key_secret=key_secret
+        )
     return InProcessTokenBuckets(capacity=capacity, restore_rate=restore_rate)

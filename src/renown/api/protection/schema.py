@@ -17,6 +17,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from renown.api.protection.cost import CostLimits, QueryCost
@@ -45,13 +46,13 @@ class RenownSchema(strawberry.Schema):
         super().__init__(*args, **kwargs)
         self.error_policy = error_policy
 
-    def process_errors(
-        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
-    ) -> None:
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Log client errors at INFO and unexpected ones at ERROR, never with query or variables."""
         operation = execution_context.operation_name if execution_context is not None else None
+        # strawberry sets `result` before it reports execution errors, and after pre-execution ones.
+        executed = execution_context is not None and execution_context.result is not None
         for error in errors:
-            code = self.error_policy.code(error)
+            code = self.error_policy.code(error, executed=executed)
             if self.error_policy.should_mask(error) or code == ErrorCode.INTERNAL_SERVER_ERROR:
                 logger.error(
                     "GraphQL unexpected error (operation %s, path %s)",
@@ -85,7 +86,8 @@ class RenownSchema(strawberry.Schema):
         )
         # Errors raised by extension hooks bypass MaskErrors; this catches them too.
         if result.errors:
-            result.errors = [self.error_policy.finalize(error) for error in result.errors]
+            executed = not isinstance(result, PreExecutionError)
+            result.errors = [self.error_policy.finalize(error, executed=executed) for error in result.errors]
         return result
 
 
@@ -125,8 +127,6 @@ def build_schema(
         mutation=mutation,
         types=types,
         extensions=extensions,
-        config=StrawberryConfig(
-            disable_field_suggestions=production, relay_max_results=cost_limits.max_page_size
-        ),
+        config=StrawberryConfig(disable_field_suggestions=production, relay_max_results=cost_limits.max_page_size),
         error_policy=policy,
     )

@@ -91,28 +91,36 @@ class RenownGraphQLView(GraphQL[Context, RootValue]):
             await super().__call__(scope, receive, send)
             return
         headers = Request(scope).headers
-        limit = self.max_upload_bytes if _essence(headers.get("content-type")) == "multipart/form-data" else (
-            self.max_body_bytes
+        limit = (
+            self.max_upload_bytes
+            if _essence(headers.get("content-type")) == "multipart/form-data"
+            else (self.max_body_bytes)
         )
         request = Request(scope, receive=_limited(receive, limit))
         media_type = response_media_type(headers.get("accept"))
-        response: Response
+        try:
+            response = await self._respond(request, limit, media_type)
+            await response(scope, receive, send)
+        finally:
+            # strawberry never closes the parsed form: without this, uploads' temporary files leak.
+            await request.close()
+
+    async def _respond(self, request: Request, limit: int, media_type: str) -> Response:
         try:
             self._check_transport(request, limit)
             response = await self.run(request)
         except HTTPException as exc:
-            response = self._refusal(exc.status_code, exc.reason, media_type)
+            return self._refusal(exc.status_code, exc.reason, media_type)
         except BodyTooLarge:
-            response = self._refusal(413, f"The request body is larger than {limit} bytes.", media_type)
-        else:
-            outcome = getattr(request.state, "graphql_outcome", None)
-            if outcome is not None:
-                status, extra_headers = outcome
-                response.headers["content-type"] = _content_type(media_type)
-                response.headers.update(extra_headers)
-                if status != 200:
-                    response.status_code = status
-        await response(scope, receive, send)
+            return self._refusal(413, f"The request body is larger than {limit} bytes.", media_type)
+        outcome = getattr(request.state, "graphql_outcome", None)
+        if outcome is not None:
+            status, extra_headers = outcome
+            response.headers["content-type"] = _content_type(media_type)
+            response.headers.update(extra_headers)
+            if status != 200:
+                response.status_code = status
+        return response
 
     def _check_transport(self, request: Request, limit: int) -> None:
         method = request.method

@@ -1,0 +1,154 @@
+"""Per member and network features over the scoring window, with time decay and shrinkage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from renown.domain.influence.columns import (
+    NETWORKS,
+    RESHARE,
+    AccountColumns,
+    ActivityColumns,
+    BoolArray,
+    FloatArray,
+)
+from renown.domain.influence.model import DEFAULT_MODEL, NETWORK_FACTORS, ScoringModel
+
+DAY = 86400.0
+REACH, ENGAGEMENT, AMPLIFICATION, CONSISTENCY = range(len(NETWORK_FACTORS))
+
+
+@dataclass(frozen=True)
+class Priors:
+    """Population reaction rates per network that small samples are pulled toward."""
+
+    engagement: FloatArray  # (networks,) decayed weighted reactions per post
+    reshares: FloatArray  # (networks,) decayed reshares per post
+
+
+@dataclass(frozen=True)
+class NetworkFeatures:
+    """Raw factor values (NaN = signal missing) and the evidence behind them."""
+
+    raw: FloatArray  # (n, networks, factors)
+    has_network: BoolArray  # (n, networks)
+    posts: FloatArray  # (n, networks) content items in the window
+    weighted_posts: FloatArray  # (n, networks) sum of decay weights
+    weighted_reactions: FloatArray  # (n, networks) decayed, bot-discounted reactions
+    followers: FloatArray  # (n, networks)
+    authenticity: FloatArray  # (n,) share of reactions kept after the bot checks
+    activity_weight: FloatArray  # (rows,) each activity's share of the engagement evidence
+    priors: Priors
+
+
+def decay_weights(published_at: FloatArray, as_of: float, model: ScoringModel) -> tuple[FloatArray, BoolArray]:
+    """Return each activity's decay weight and whether it falls inside the window."""
+    age = (as_of - published_at) / DAY
+    inside = (age >= 0.0) & (age < model.window_days)
+    return np.where(inside, np.exp2(-np.maximum(age, 0.0) / model.half_life_days), 0.0), inside
+
+
+def _covered(values: FloatArray) -> FloatArray:
+    return (~np.isnan(values)).astype(np.float64)
+
+
+def fit_priors(features_without_priors: NetworkFeatures) -> Priors:
+    """Pool every account's evidence into one reaction rate per network."""
+    f = features_without_priors
+    engaged = ~np.isnan(f.raw[:, :, ENGAGEMENT]) & (f.weighted_posts > 0)
+    posts = np.where(engaged, f.weighted_posts, 0.0).sum(axis=0)
+    reactions = np.where(engaged, f.weighted_reactions, 0.0).sum(axis=0)
+    reshared = ~np.isnan(f.raw[:, :, AMPLIFICATION]) & (f.weighted_posts > 0)
+    shares = np.where(reshared, f.raw[:, :, AMPLIFICATION], 0.0).sum(axis=0)
+    share_posts = np.where(reshared, f.weighted_posts, 0.0).sum(axis=0)
+    rate = np.divide(reactions, posts, out=np.zeros_like(posts), where=posts > 0)
+    share_rate = np.divide(shares, share_posts, out=np.zeros_like(posts), where=share_posts > 0)
+    return Priors(rate, share_rate)
+
+
+def network_features(
+    activities: ActivityColumns,
+    accounts: AccountColumns,
+    *,
+    members: int,
+    as_of: float,
+    bot_reactions: FloatArray | None = None,
+    member_reactions: FloatArray | None = None,
+    priors: Priors | None = None,
+    model: ScoringModel = DEFAULT_MODEL,
+) -> NetworkFeatures:
+    """Compute reach, engagement, amplification and consistency per (member, network).
+
+    With priors=None the population's own rates are fitted first (the batch path);
+    the single-member path passes the priors stored with the calibration.
+    """
+    n_net = len(NETWORKS)
+    size = members * n_net
+    a = activities
+    weight, inside = decay_weights(a.published_at, as_of, model)
+    content = inside & (a.kind != RESHARE)
+    group = a.member * n_net + a.network.astype(np.int64)
+    likes, shares, replies = (np.nan_to_num(v) for v in (a.likes, a.reshares, a.replies))
+    reactions = model.like_weight * likes + model.reshare_weight * shares + model.reply_weight * replies
+
+    def per_group(values: FloatArray, mask: BoolArray = content) -> FloatArray:
+        return np.bincount(group[mask], weights=values[mask], minlength=size).reshape(members, n_net)
+
+    posts = per_group(np.ones(len(a)))
+    weighted_posts = per_group(weight)
+    # Bot-like reactions are known per member (from the graph), not per post: remove their
+    # share from every network's reactions, measured against all reactions in the window.
+    in_window = np.bincount(a.member[content], weights=reactions[content], minlength=members)
+    bots = np.zeros(members) if bot_reactions is None else bot_reactions
+    seen = in_window if member_reactions is None else np.maximum(in_window, member_reactions)
+    authenticity = 1.0 - np.divide(bots, seen, out=np.zeros(members), where=seen > 0).clip(0.0, 1.0)
+    kept = authenticity[a.member]
+    activity_weight = np.where(content, weight * reactions * kept, 0.0)
+    weighted_reactions = per_group(activity_weight)
+    weighted_reshares = per_group(weight * shares * kept)
+    react_cover = per_group(_covered(a.likes) + _covered(a.reshares) + _covered(a.replies)) > 0
+    share_cover = per_group(_covered(a.reshares)) > 0
+
+    followers = np.full(size, np.nan)
+    np.fmax.at(followers, accounts.member * n_net + accounts.network.astype(np.int64), accounts.followers)
+    followers = followers.reshape(members, n_net)
+    has_network = (np.bincount(group, minlength=size) > 0).reshape(members, n_net)
+    has_network |= (np.bincount(accounts.member * n_net + accounts.network, minlength=size) > 0).reshape(
+        members, n_net
+    )
+
+    consistency = _consistency(group[inside], a.published_at[inside], as_of, size, model).reshape(members, n_net)
+    raw = np.full((members, n_net, len(NETWORK_FACTORS)), np.nan)
+    raw[:, :, REACH] = np.log1p(followers)
+    raw[:, :, CONSISTENCY] = np.where(has_network, consistency, np.nan)
+    engaged = (posts > 0) & react_cover
+    reshared = (posts > 0) & share_cover
+    if priors is None:
+        # First pass: rates without shrinkage, to pool into the population prior.
+        raw[:, :, ENGAGEMENT] = np.where(engaged, 0.0, np.nan)
+        raw[:, :, AMPLIFICATION] = np.where(reshared, weighted_reshares, np.nan)
+        draft = NetworkFeatures(
+            raw, has_network, posts, weighted_posts, weighted_reactions, followers, authenticity,
+            activity_weight, Priors(np.zeros(n_net), np.zeros(n_net)),
+        )  # fmt: skip
+        priors = fit_priors(draft)
+    k = model.prior_posts
+    rate = (weighted_reactions + k * priors.engagement) / (weighted_posts + k)
+    share_rate = (weighted_reshares + k * priors.reshares) / (weighted_posts + k)
+    raw[:, :, ENGAGEMENT] = np.where(engaged, np.log1p(rate), np.nan)
+    raw[:, :, AMPLIFICATION] = np.where(reshared, np.log1p(share_rate), np.nan)
+    return NetworkFeatures(
+        raw, has_network, posts, weighted_posts, weighted_reactions, followers, authenticity, activity_weight, priors
+    )
+
+
+def _consistency(group: np.ndarray, published_at: FloatArray, as_of: float, size: int, model: ScoringModel) -> FloatArray:
+    """Decay-weighted share of days in the window with at least one activity."""
+    days = int(np.ceil(model.window_days))
+    day = np.floor((as_of - published_at) / DAY).astype(np.int64)
+    active = np.unique(group.astype(np.int64) * days + day)
+    weight = np.exp2(-(active % days) / model.half_life_days)
+    full = np.exp2(-np.arange(days) / model.half_life_days).sum()
+    return np.bincount(active // days, weights=weight, minlength=size) / full

@@ -1,0 +1,130 @@
+"""Counterfactual hints ("what would change my score"), computed by re-running the model.
+
+Each hint changes one input for every member at once, runs the same scorer against the
+same frozen calibration, and reports the difference: no linear approximation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from renown.domain.influence.calibration import Calibration
+from renown.domain.influence.columns import NETWORKS, NO_TOPIC, RESHARE, AccountColumns, ActivityColumns, FloatArray, IntArray
+from renown.domain.influence.explanation import Hint
+from renown.domain.influence.features import decay_weights, network_features
+from renown.domain.influence.model import DEFAULT_MODEL, FACTORS, NETWORK_FACTORS, ScoringModel, combine
+from renown.domain.influence.scorer import Scored, calibrated, score_features
+
+TOPIC_UPLIFT = 0.5
+MIN_POINTS = 0.05
+WEAKEST = 2
+
+
+@dataclass(frozen=True)
+class HintTable:
+    """Per member: points gained by +1 population standard deviation on each factor, and by
+    TOPIC_UPLIFT more reactions on posts in their main topic."""
+
+    factor_points: FloatArray  # (n, FACTORS), NaN where the factor had no signal
+    topic: IntArray  # (n,) index into topic_slugs, NO_TOPIC when none
+    topic_points: FloatArray  # (n,)
+    topic_slugs: tuple[str, ...]
+
+
+def factor_counterfactuals(scored: Scored, calibration: Calibration, model: ScoringModel = DEFAULT_MODEL) -> FloatArray:
+    """Re-score everyone with one factor raised by one standard deviation, factor by factor."""
+    lo, hi = model.z_clip
+    present = scored.features.has_network[:, :, None] & ~np.isnan(scored.features.raw)
+    points = np.full(scored.contributions.shape, np.nan)
+    for j, _name in enumerate(FACTORS):
+        z_net, z_mem = scored.z_network.copy(), scored.z_member.copy()
+        if j < len(NETWORK_FACTORS):
+            z_net[:, :, j] = np.where(present[:, :, j], np.clip(z_net[:, :, j] + 1.0, lo, hi), z_net[:, :, j])
+            applicable = present[:, :, j].any(axis=1)
+        else:
+            m = j - len(NETWORK_FACTORS)
+            z_mem[:, m] = np.clip(z_mem[:, m] + 1.0, lo, hi)
+            applicable = scored.has_score
+        score, _, _ = calibrated(combine(z_net, scored.features.has_network, z_mem, model), calibration)
+        points[:, j] = np.where(applicable, score - scored.score, np.nan)
+    return points
+
+
+def main_topics(activities: ActivityColumns, *, members: int, as_of: float, model: ScoringModel = DEFAULT_MODEL) -> IntArray:
+    """Each member's most frequent topic among their posts in the window."""
+    topics = np.full(members, NO_TOPIC, np.int64)
+    _, inside = decay_weights(activities.published_at, as_of, model)
+    keep = inside & (activities.kind != RESHARE) & (activities.topic != NO_TOPIC)
+    if not keep.any():
+        return topics
+    width = max(len(activities.topic_slugs), int(activities.topic[keep].max()) + 1)
+    pairs, counts = np.unique(activities.member[keep] * width + activities.topic[keep], return_counts=True)
+    member, topic = pairs // width, pairs % width
+    order = np.lexsort((-counts, member))
+    first = np.unique(member[order], return_index=True)[1]
+    topics[member[order][first]] = topic[order][first]
+    return topics
+
+
+def topic_counterfactual(
+    activities: ActivityColumns,
+    accounts: AccountColumns,
+    scored: Scored,
+    *,
+    members: int,
+    as_of: float,
+    bot_reactions: FloatArray,
+    member_reactions: FloatArray,
+    calibration: Calibration,
+    model: ScoringModel = DEFAULT_MODEL,
+    uplift: float = TOPIC_UPLIFT,
+) -> tuple[IntArray, FloatArray]:
+    """Re-score everyone as if posts in their main topic had drawn `uplift` more reactions."""
+    topics = main_topics(activities, members=members, as_of=as_of, model=model)
+    boost = (activities.topic != NO_TOPIC) & (activities.topic == topics[activities.member])
+    scale = np.where(boost, 1.0 + uplift, 1.0)
+    boosted = replace(
+        activities, likes=activities.likes * scale, reshares=activities.reshares * scale, replies=activities.replies * scale
+    )
+    features = network_features(
+        boosted, accounts, members=members, as_of=as_of, bot_reactions=bot_reactions,
+        member_reactions=member_reactions, priors=calibration.priors, model=model,
+    )  # fmt: skip
+    again = score_features(features, scored.member_raw, calibration, model)
+    return topics, np.where(topics != NO_TOPIC, again.score - scored.score, np.nan)
+
+
+def _change(name: str, scored: Scored, i: int, calibration: Calibration) -> str:
+    k = int(np.argmax(scored.combined.network_weight[i]))
+    network = NETWORKS[k].value
+    if name in NETWORK_FACTORS:
+        sigma = calibration.network_std[k][NETWORK_FACTORS.index(name)]
+        if name == "consistency":
+            return f"active on about {round(100 * sigma)} more days in 100 on {network}"
+        noun = {"reach": "followers", "engagement": "reactions per post", "amplification": "reshares per post"}[name]
+        return f"about x{math.exp(sigma):.1f} {noun} on {network}"
+    sigma = calibration.member_std[FACTORS.index(name) - len(NETWORK_FACTORS)]
+    if name == "centrality":
+        return f"reactions from better-connected members (network centrality x{math.exp(sigma):.1f})"
+    return f"about x{math.exp(sigma):.1f} distinct members reacting"
+
+
+def member_hints(table: HintTable, scored: Scored, i: int, calibration: Calibration) -> list[Hint]:
+    """The topic hint, then hints for the two weakest factors that can still move the score."""
+    hints: list[Hint] = []
+    topic = int(table.topic[i])
+    if topic != NO_TOPIC and table.topic_points[i] >= MIN_POINTS:
+        slug = table.topic_slugs[topic] if topic < len(table.topic_slugs) else str(topic)
+        change = f"+{round(100 * TOPIC_UPLIFT)}% engagement on posts about {slug}"
+        hints.append(Hint("engagement", change, round(float(table.topic_points[i]), 1), slug))
+    candidates = [
+        j for j in np.argsort(scored.contributions[i], kind="stable")
+        if not math.isnan(table.factor_points[i, j]) and table.factor_points[i, j] >= MIN_POINTS
+    ]  # fmt: skip
+    for j in candidates[:WEAKEST]:
+        name = FACTORS[j]
+        hints.append(Hint(name, _change(name, scored, i, calibration), round(float(table.factor_points[i, j]), 1)))
+    return hints

@@ -1,0 +1,66 @@
+"""The audit trail: who did what to which (pseudonymous) member, provably unaltered."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from renown.storage.audit import GENESIS, AuditEntry, entry_hash
+from renown.storage.uow import SqlUnitOfWork
+from renown.storage.vault import Vault
+
+PSEUDONYM_HEX_CHARS = 32
+
+
+def member_pseudonym(vault: Vault, member_id: UUID) -> str:
+    """Return the keyed pseudonym the audit log uses for a member (128 bits of an HMAC, in hex)."""
+    return vault.blind_index("audit-member", str(member_id)).hex()[:PSEUDONYM_HEX_CHARS]
+
+
+async def record(
+    uow: SqlUnitOfWork, *, actor: str, action: str, member_id: UUID | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Append an audit event in the caller's transaction; `detail` must hold no personal data."""
+    subject = None if member_id is None else member_pseudonym(uow.vault, member_id)
+    return await uow.audit.append(at=uow.now(), actor=actor, action=action, subject=subject, detail=detail or {})
+
+
+@dataclass(frozen=True, slots=True)
+class ChainVerification:
+    """The outcome of re-hashing the audit chain; `first_broken_id` is None when it holds."""
+
+    checked: int
+    first_broken_id: int | None
+    reason: str | None
+
+    @property
+    def intact(self) -> bool:
+        return self.first_broken_id is None
+
+
+async def verify_chain(uow: SqlUnitOfWork) -> ChainVerification:
+    """Recompute every hash in order; report the first entry that was altered, removed or reordered."""
+    prev, expected_id, checked = GENESIS, 1, 0
+    async for entry in uow.audit.entries():
+        if entry.id != expected_id:
+            return ChainVerification(checked, expected_id, "entry missing")
+        if entry.prev_hash != prev:
+            return ChainVerification(checked, entry.id, "link to the previous entry broken")
+        recomputed = entry_hash(prev, id=entry.id, occurred_at=entry.occurred_at, actor=entry.actor,
+                                action=entry.action, subject=entry.subject, detail=entry.detail)
+        if recomputed != entry.hash:
+            return ChainVerification(checked, entry.id, "content does not match its hash")
+        prev, expected_id, checked = entry.hash, entry.id + 1, checked + 1
+    return ChainVerification(checked, None, None)
+
+
+async def audit_log(
+    uow: SqlUnitOfWork, *, member_id: UUID | None = None, action: str | None = None,
+    before_id: int | None = None, first: int = 50,
+) -> list[AuditEntry]:
+    """Newest entries first (admin scope), optionally for one member or one action."""
+    subject = None if member_id is None else member_pseudonym(uow.vault, member_id)
+    return await uow.audit.page(subject=subject, action=action, before_id=before_id, first=min(first, 500))

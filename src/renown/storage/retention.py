@@ -1,0 +1,60 @@
+"""Where each retention category lives: the table, the time its clock starts from, and which rows count.
+
+Categories are named as in `policies/` (retention per category); a category with no rule here is
+reported by the sweep, so a policy cannot silently go unenforced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from renown.domain.jobs import JobStatus
+from renown.storage.tables import metadata
+
+STEPS = metadata.tables["job_step"]
+
+
+@dataclass(frozen=True)
+class RetentionRule:
+    """Rows of `table` whose `clock` column is older than the retention are deleted (when `applies`)."""
+
+    table: sa.Table
+    clock: str
+    applies: Callable[[sa.Table], sa.ColumnElement[bool]] | None = None
+
+    def expired(self, before: datetime) -> sa.ColumnElement[bool]:
+        condition = self.table.c[self.clock] < before
+        return condition if self.applies is None else sa.and_(condition, self.applies(self.table))
+
+
+def _finished_job(table: sa.Table) -> sa.ColumnElement[bool]:
+    return table.c.status == JobStatus.DONE.value
+
+
+def _closed_request(table: sa.Table) -> sa.ColumnElement[bool]:
+    return table.c.completed_at.is_not(None)
+
+
+RETENTION_RULES: dict[str, RetentionRule] = {
+    "activity": RetentionRule(metadata.tables["activity"], "published_at"),
+    "score_history": RetentionRule(metadata.tables["score"], "computed_at"),
+    "job_log": RetentionRule(metadata.tables["job"], "finished_at", _finished_job),
+    "privacy_request": RetentionRule(metadata.tables["privacy_request"], "completed_at", _closed_request),
+}
+
+
+async def delete_expired(conn: AsyncConnection, rule: RetentionRule, *, before: datetime, batch: int = 1000) -> int:
+    """Delete up to `batch` expired rows of one rule; return how many went (0 when none are left)."""
+    key = rule.table.c.id
+    ids = (await conn.execute(sa.select(key).where(rule.expired(before)).limit(batch))).scalars().all()
+    if not ids:
+        return 0
+    if rule.table.name in ("job", "privacy_request"):
+        # A request and its job share an id; the execution log goes with them.
+        await conn.execute(sa.delete(STEPS).where(STEPS.c.job_id.in_(ids)))
+    return (await conn.execute(sa.delete(rule.table).where(key.in_(ids)))).rowcount or 0

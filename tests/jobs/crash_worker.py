@@ -1,0 +1,62 @@
+"""A worker process for the crash tests: the real `run_worker`, plus a three-step workflow that can kill itself.
+
+`RENOWN_TEST_CRASH_AT` = `start:<step>` (SIGKILL as the step begins, after the previous one committed)
+or `mid:<step>` (SIGKILL after the step wrote its effect, before it commits). It crashes once: the
+marker file `RENOWN_TEST_CRASH_MARKER` records that it did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[2]))
+
+from renown.app import build_runtime  # noqa: E402
+from renown.jobs.registry import default_handlers  # noqa: E402
+from renown.jobs.worker import run_worker  # noqa: E402
+from renown.jobs.workflow import JobContext, Step, Workflow  # noqa: E402
+from renown.settings import Settings  # noqa: E402
+from renown.storage.uow import SqlUnitOfWork  # noqa: E402
+from tests.jobs.helpers import effect_step  # noqa: E402
+
+CRASH_AT = os.environ.get("RENOWN_TEST_CRASH_AT", "")
+MARKER = Path(os.environ.get("RENOWN_TEST_CRASH_MARKER", "/nonexistent/marker"))
+STEP_SECONDS = float(os.environ.get("RENOWN_TEST_STEP_SECONDS", "0"))
+
+
+def crash_if(point: str) -> None:
+    if CRASH_AT == point and not MARKER.exists():
+        MARKER.write_text(point)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def crashable(name: str) -> Step:
+    effect = effect_step(name)
+
+    async def run(ctx: JobContext, uow: SqlUnitOfWork) -> int:
+        crash_if(f"start:{name}")
+        rows = await effect.run(ctx, uow)
+        crash_if(f"mid:{name}")
+        await asyncio.sleep(STEP_SECONDS)
+        return rows
+    return Step(name, run)
+
+
+CRASH_WORKFLOW = Workflow("test.crash", (crashable("one"), crashable("two"), crashable("three")))
+
+
+async def main() -> None:
+    runtime = build_runtime(Settings())
+    try:
+        handlers = {**default_handlers(runtime), CRASH_WORKFLOW.kind: CRASH_WORKFLOW.handler()}
+        await run_worker(runtime, handlers=handlers, schedule=(), poll_seconds=0.1)
+    finally:
+        await runtime.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
