@@ -50,3 +50,9 @@ def test_production_with_real_settings_starts(tmp_path: Path) -> None:
 def test_an_unknown_environment_is_refused() -> None:
     with pytest.raises(ValueError, match="environment"):
         make(environment="staging")
+
+
+def test_the_readme_documents_every_setting() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    missing = [name for name in Settings.model_fields if f"`RENOWN_{name.upper()}`" not in readme]
+    assert missing == []

@@ -80,6 +80,12 @@ class RetentionStart(StrEnum):
     COLLECTION = "collection"
     END_OF_PURPOSE = "end_of_purpose"
     ERASURE = "erasure"
+    WHILE_IN_USE = "while_in_use"
+
+    @property
+    def open_ended(self) -> bool:
+        """Kept without a day count: until the member's erasure, or while Renown needs its own record."""
+        return self in (RetentionStart.ERASURE, RetentionStart.WHILE_IN_USE)
 
 
 @dataclass(frozen=True, slots=True)

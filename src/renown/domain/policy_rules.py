@@ -121,9 +121,9 @@ def _retention(p: Policies) -> Iterator[PolicyProblem]:
     for key, rule in p.retention.items():
         if rule.days is not None and rule.days <= 0:
             yield PolicyProblem(("retention", key, "days"), "a retention period is a positive number of days")
-        if (rule.days is None) != (rule.starts is RetentionStart.ERASURE):
+        if (rule.days is None) != rule.starts.open_ended:
             yield PolicyProblem(("retention", key, "days"),
-                                "only data kept until the member's erasure may have no day count")
+                                "a day count is required, except for data kept until erasure or while in use")
     numbers = {
         "minimum_scoring_age": p.processing.minimum_scoring_age, "scoring_window_days": p.processing.scoring_window_days,
         "export_link_days": p.processing.export_link_days, "consent_validity_days": p.processing.consent_validity_days,
@@ -164,6 +164,9 @@ def _columns(p: Policies) -> Iterator[PolicyProblem]:
             yield PolicyProblem(path + ("encrypted",), "`*_enc` columns hold vault ciphertext: declare them encrypted")
         if entry.column.endswith(BLIND_INDEX_SUFFIX) and (entry.encrypted or not entry.personal):
             yield PolicyProblem(path, "`*_index` columns are personal keyed hashes, not ciphertext")
+        rule = p.retention.get(entry.retention)
+        if entry.personal and rule is not None and rule.starts is RetentionStart.WHILE_IN_USE:
+            yield PolicyProblem(path + ("retention",), "personal data cannot be kept merely while in use")
         if entry.personal:
             used.update(entry.purposes)
             if not entry.subjects:

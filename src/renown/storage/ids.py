@@ -13,5 +13,5 @@ _VARIANT = 0x2 << 62
 def new_id() -> UUID:
     """A UUIDv7: 48 bits of Unix milliseconds, then 74 random bits."""
     rand = int.from_bytes(os.urandom(10), "big")
-    value = (time.time_ns() // 1_000_000) << 80 | _VERSION_7 | (rand >> 62 & 0xFFF) << 64 | _VARIANT | (rand & (1 << 62) - 1)
-    return UUID(int=value)
+    millis = time.time_ns() // 1_000_000
+    return UUID(int=millis << 80 | _VERSION_7 | (rand >> 62 & 0xFFF) << 64 | _VARIANT | (rand & (1 << 62) - 1))

@@ -36,7 +36,7 @@ class ReactorAssessment:
 class GraphSignals:
     """Per member, what the graph says about the reactions they received."""
 
-    centrality: FloatArray  # log(PageRank x members): 0 is the average member
+    centrality: FloatArray  # log(PageRank x total trust): about 0 for a trusted member nobody cites
     reactors: FloatArray  # log1p(quality-weighted distinct reactors)
     member_reactions: FloatArray  # reactions received from members
     bot_reactions: FloatArray  # the part of them discounted as bot-like
@@ -150,7 +150,10 @@ def graph_signals(graph: InteractionGraph, assessment: ReactorAssessment, *, dam
     received = np.bincount(graph.target, weights=graph.count, minlength=n)
     discounted = np.bincount(graph.target, weights=graph.count * (1.0 - q), minlength=n)
     reactors = np.bincount(graph.target, weights=q, minlength=n)
-    return GraphSignals(np.log(np.maximum(rank * n, 1e-12)), np.log1p(reactors), received, discounted)
+    # Rank times total trust, not times member count: adding a thousand untrusted
+    # accounts must not shift everyone else's centrality against a frozen calibration.
+    centrality = np.log(np.maximum(rank * assessment.trust.sum(), 1e-12))
+    return GraphSignals(centrality, np.log1p(reactors), received, discounted)
 
 
 def member_posts(member: IntArray, content: BoolArray, members: int) -> FloatArray:
