@@ -148,6 +148,18 @@ def retire(version: int) -> None:
     click.echo(f"key-encryption key version {version} retired")
 
 
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench(args: tuple[str, ...]) -> None:
+    """Run the benchmarks in ./benchmarks (from a source checkout) and print JSON."""
+    import subprocess
+
+    if not Path("benchmarks/__main__.py").exists():
+        click.echo("error: run `renown bench` from a source checkout (it needs ./benchmarks)", err=True)
+        sys.exit(1)
+    sys.exit(subprocess.call([sys.executable, "-m", "benchmarks", *args]))  # noqa: S603 - our own module
+
+
 def main() -> None:
     cli()
 

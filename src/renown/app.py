@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from renown.api.protection import RedisTokenBuckets, select_token_buckets
 from renown.api.schema import build_schema
 from renown.api.view import RenownView
 from renown.connectors.archive import ArchiveLimits
@@ -123,8 +124,10 @@ class BearerAuth:
 def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     """The ASGI application; pass a runtime to share one with tests."""
     runtime = runtime or build_runtime(settings)
-    schema = build_schema(production=settings.is_production)
-    view = RenownView(schema, services=runtime.services, production=settings.is_production)
+    buckets = select_token_buckets(settings.redis_url, key_secret=runtime.vault.blind_index("rate-limit", "key"))
+    schema = build_schema(production=settings.is_production, buckets=buckets)
+    view = RenownView(schema, services=runtime.services, production=settings.is_production,
+                      max_upload_bytes=settings.max_archive_bytes + 1024 * 1024)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -145,8 +148,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
+        if not settings.is_production:  # production migrates with the one-shot `renown migrate`
+            await migrate.upgrade(runtime.engine)
         await check_keys(runtime)
         yield {}
+        if isinstance(buckets, RedisTokenBuckets):
+            await buckets.aclose()
         await runtime.close()
 
     app = Starlette(

@@ -102,7 +102,7 @@ async def test_unregistered_caller_sees_no_member_and_cannot_import(
     client: httpx.AsyncClient, runtime: Runtime, tmp_path: Path
 ) -> None:
     bob = bearer(runtime, "bob@example.org")
-    assert (await gql(client, "{ me { displayName } }", bob)) == {"data": {"me": None}}
+    assert (await gql(client, "{ me { displayName } }", bob))["data"] == {"me": None}
     result = await upload(client, bob, build_mastodon_archive(tmp_path))
     assert result["data"]["importArchive"]["code"] == "NOT_FOUND"
 

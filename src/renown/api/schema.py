@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
-from strawberry.schema.config import StrawberryConfig
 
 from renown.api.imports.mutations import ImportMutations
+from renown.api.linking.mutations import LinkingMutations
 from renown.api.members.queries import MemberMutations, MemberQueries
+from renown.api.protection import TokenBuckets
+from renown.api.protection import build_schema as protected_schema
+from renown.domain.errors import RenownError
 
 
 @strawberry.type
@@ -16,15 +18,10 @@ class Query(MemberQueries):
 
 
 @strawberry.type
-class Mutation(MemberMutations, ImportMutations):
+class Mutation(MemberMutations, ImportMutations, LinkingMutations):
     pass
 
 
-def build_schema(*, production: bool) -> strawberry.Schema:
-    """Renown's schema with bounded parser and validation caches."""
-    return strawberry.Schema(
-        query=Query,
-        mutation=Mutation,
-        config=StrawberryConfig(disable_field_suggestions=production, relay_max_results=100),
-        extensions=[lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
-    )
+def build_schema(*, production: bool, buckets: TokenBuckets | None = None) -> strawberry.Schema:
+    """Renown's schema behind the protection layer (limits, cost, masking, persisted queries)."""
+    return protected_schema(Query, Mutation, production=production, buckets=buckets, public_errors=(RenownError,))

@@ -8,14 +8,13 @@ import stat
 import struct
 import tarfile
 import zipfile
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, BinaryIO
 
+from renown.connectors.members import CORRUPT, ArchiveReader, TarReader, ZipReader
 from renown.domain.errors import (
     ArchiveEncrypted,
     ArchiveMalformed,
@@ -24,9 +23,9 @@ from renown.domain.errors import (
     NotAnArchive,
 )
 
-# Errors the standard library raises on corrupt containers; all mean "malformed" to a member.
-CORRUPT = (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
-_CHUNK = 64 * 1024
+__all__ = [
+    "ArchiveLimits", "ArchiveReader", "Container", "check_size", "open_archive", "safe_name", "sniff_container",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,126 +76,6 @@ def safe_name(raw: str) -> str:
     return "/".join(parts)
 
 
-class _Budget:
-    """Bytes actually inflated across one reader, since declared sizes can lie."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.used = 0
-
-    def spend(self, n: int) -> None:
-        self.used += n
-        if self.used > self.limit:
-            raise ArchiveTooLarge("the archive unpacks to more than the accepted size")
-
-
-class _CountingRaw(io.RawIOBase):
-    """A member stream that counts what it inflates and turns decoder errors into typed ones."""
-
-    def __init__(self, inner: IO[bytes], declared: int, budget: _Budget) -> None:
-        self._inner = inner
-        self._declared = declared
-        self._read = 0
-        self._budget = budget
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        try:
-            data = self._inner.read(len(buffer))
-        except CORRUPT as exc:
-            raise ArchiveMalformed("an archive member is corrupt") from exc
-        n = len(data)
-        self._read += n
-        if self._read > self._declared:
-            raise ArchiveUnsafe("an archive member holds more bytes than its header declares")
-        self._budget.spend(n)
-        buffer[:n] = data
-        return n
-
-    def close(self) -> None:
-        self._inner.close()
-        super().close()
-
-
-class ArchiveReader:
-    """Regular files of a checked archive, opened one at a time as binary streams."""
-
-    def __init__(self, sizes: dict[str, int], limits: ArchiveLimits) -> None:
-        root = _common_root(sizes)
-        # A single folder wrapping everything ("zip of a folder") may be left out of names.
-        self._physical = {name: name for name in sizes}
-        if root:
-            self._physical.update({name[len(root) :]: name for name in sizes})
-        self._sizes = sizes
-        self._budget = _Budget(limits.max_uncompressed_bytes)
-
-    @property
-    def names(self) -> frozenset[str]:
-        return frozenset(self._physical)
-
-    def has(self, name: str) -> bool:
-        return name in self._physical
-
-    def matching(self, pattern: str) -> list[str]:
-        """Names fully matching a regular expression, in natural order (part2 before part10)."""
-        regex = re.compile(pattern)
-        found = {self._physical[n]: n for n in sorted(self._physical, key=len, reverse=True) if regex.fullmatch(n)}
-        return sorted(found.values(), key=_natural_key)
-
-    def open(self, name: str) -> BinaryIO:
-        """Stream one member without extracting it to disk."""
-        physical = self._physical[name]
-        try:
-            inner = self._open_physical(physical)
-        except CORRUPT as exc:
-            raise ArchiveMalformed("an archive member cannot be opened") from exc
-        return io.BufferedReader(_CountingRaw(inner, self._sizes[physical], self._budget), _CHUNK)
-
-    def read_small(self, name: str, cap: int = 8 * 1024 * 1024) -> bytes:
-        """Read a member that is small by nature (a profile), refusing one beyond `cap`."""
-        with self.open(name) as stream:
-            data = stream.read(cap + 1)
-        if len(data) > cap:
-            raise ArchiveMalformed("an archive member is far larger than its kind allows")
-        return data
-
-    def _open_physical(self, name: str) -> IO[bytes]:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        raise NotImplementedError
-
-
-class _ZipReader(ArchiveReader):
-    def __init__(self, zf: zipfile.ZipFile, sizes: dict[str, int], limits: ArchiveLimits) -> None:
-        super().__init__(sizes, limits)
-        self._zf = zf
-
-    def _open_physical(self, name: str) -> IO[bytes]:
-        return self._zf.open(self._zf.getinfo(name))
-
-    def close(self) -> None:
-        self._zf.close()
-
-
-class _TarReader(ArchiveReader):
-    def __init__(self, tf: tarfile.TarFile, infos: dict[str, tarfile.TarInfo], limits: ArchiveLimits) -> None:
-        super().__init__({n: i.size for n, i in infos.items()}, limits)
-        self._tf = tf
-        self._infos = infos
-
-    def _open_physical(self, name: str) -> IO[bytes]:
-        stream = self._tf.extractfile(self._infos[name])
-        if stream is None:
-            raise ArchiveMalformed("an archive member is not a regular file")
-        return stream
-
-    def close(self) -> None:
-        self._tf.close()
-
-
 @contextmanager
 def open_archive(path: Path, limits: ArchiveLimits) -> Iterator[ArchiveReader]:
     """Check a zip or tar(.gz) archive against the limits and yield a reader of its files."""
@@ -236,7 +115,7 @@ def _open_zip(path: Path, size: int, limits: ArchiveLimits) -> ArchiveReader:
                 raise ArchiveEncrypted("an archive member is encrypted")
             _add(sizes, name, info.file_size)
         _check_totals(sum(sizes.values()), size, limits)
-        return _ZipReader(zf, sizes, limits)
+        return ZipReader(zf, sizes, limits.max_uncompressed_bytes)
     except BaseException:
         zf.close()
         raise
@@ -265,7 +144,7 @@ def _open_tar(path: Path, size: int, limits: ArchiveLimits, container: Container
             infos[name] = info
         # The offset counts every byte inflated while scanning, headers and padding included.
         _check_totals(max(tf.offset, sum(i.size for i in infos.values())), size, limits)
-        return _TarReader(tf, infos, limits)
+        return TarReader(tf, infos, limits.max_uncompressed_bytes)
     except BaseException:
         tf.close()
         raise
@@ -312,14 +191,3 @@ def _declared_zip_entries(path: Path) -> int:
         if record[:4] == b"PK\x06\x06" and len(record) == 56:
             (entries,) = struct.unpack("<Q", record[32:40])
     return int(entries)
-
-
-def _common_root(sizes: dict[str, int]) -> str:
-    tops = {name.split("/", 1)[0] for name in sizes}
-    if len(tops) == 1 and all("/" in name for name in sizes):
-        return tops.pop() + "/"
-    return ""
-
-
-def _natural_key(name: str) -> list[object]:
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]

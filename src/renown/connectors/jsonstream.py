@@ -122,5 +122,23 @@ def prepend(head: bytes, rest: IO[bytes]) -> IO[bytes]:
 def top_level_items(stream: IO[bytes], key: str) -> Iterator[Any]:
     """Items of a top-level array, or of the array under `key` when the top level is an object."""
     head = stream.read(256)
-    first = head.lstrip()[:1]
-    return json_items(prepend(head, stream), f"{key}.item" if first == b"{" else "item")
+    if head.lstrip()[:1] != b"{":
+        return json_items(prepend(head, stream), "item")
+    return _items_under(prepend(head, stream), key)
+
+
+def _items_under(stream: IO[bytes], key: str) -> Iterator[Any]:
+    found = False
+
+    def events() -> Iterator[tuple[str, str, Any]]:
+        nonlocal found
+        for event in ijson.parse(stream, use_float=True):
+            found = found or (event[0] == key and event[1] == "start_array")
+            yield event
+
+    try:
+        yield from ijson.items(events(), f"{key}.item")
+    except _JSON_ERRORS as exc:
+        raise ArchiveMalformed("an archive file is not valid JSON") from exc
+    if not found:
+        raise ArchiveMalformed(f"an archive file lacks its {key} list")

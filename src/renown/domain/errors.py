@@ -7,6 +7,8 @@ class RenownError(Exception):
     """An expected failure; its message never holds personal data."""
 
     code = "RENOWN_ERROR"
+    public = True
+    """False for failures that are ours, not the caller's: clients see "Unexpected error." instead."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -66,12 +68,14 @@ class DecryptionFailed(RenownError):
     """A ciphertext does not belong where it was read from, or was altered."""
 
     code = "DECRYPTION_FAILED"
+    public = False
 
 
 class KeyUnavailable(RenownError):
     """A key version the data needs is missing or retired."""
 
     code = "KEY_UNAVAILABLE"
+    public = False
 
 
 class InvalidToken(RenownError):

@@ -12,6 +12,7 @@ from renown.domain.activity import ActivityPage, ImportSummary, LinkedAccount, N
 from renown.domain.errors import ArchiveError, NotFound
 from renown.domain.member import AgeBracket, Member
 from renown.services import imports, members
+from renown.services.linking import AccountLinking
 from renown.storage.uow import SqlUnitOfWork
 
 Parser = Callable[[Path, Any], ParsedArchive]
@@ -25,6 +26,7 @@ class Services:
     parsers: Mapping[Network, Parser]
     archive_limits: Any
     spool_dir: Path
+    linking: AccountLinking | None = None  # live OAuth links; None where no redirect URI is configured
 
     async def register(self, *, subject: str, display_name: str | None, age_bracket: AgeBracket) -> Member:
         async with self.uow_factory() as uow:

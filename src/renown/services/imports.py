@@ -12,6 +12,7 @@ from uuid import UUID
 
 from renown.domain.activity import ImportSummary, Network, ParsedArchive
 from renown.domain.errors import ArchiveTooLarge, WrongNetwork
+from renown.services.consent_gate import ConsentGate
 from renown.storage.uow import SqlUnitOfWork
 
 BATCH = 1000
@@ -24,6 +25,8 @@ async def import_archive(
     """Store what is new in a parsed archive; any failure leaves nothing stored."""
     if archive.account.network is not network:
         raise WrongNetwork(f"this is a {archive.account.network.value} archive, not {network.value}")
+    # The consent gate, inside the import's transaction: without a consent that reads activities, nothing is stored.
+    await ConsentGate.of(uow).require_ingestion(uow, member_id=member_id, network=network)
     now = uow.now()
     pending: asyncio.Task[None] | None = None
     try:

@@ -9,8 +9,10 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from renown.domain.policies import Policies
 from renown.storage.activities import ActivityRepository
 from renown.storage.audit import AuditRepository
+from renown.storage.consents import ConsentRepository
 from renown.storage.jobs import JobRepository
 from renown.storage.members import AccountRepository, MemberRepository
 from renown.storage.oauth import OAuthRepository
@@ -32,11 +34,17 @@ class SqlUnitOfWork:
     jobs: JobRepository
     audit: AuditRepository
     privacy: PrivacyRequestRepository
+    consents: ConsentRepository
 
-    def __init__(self, engine: AsyncEngine, vault: Vault, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self, engine: AsyncEngine, vault: Vault, *, clock: Callable[[], datetime] = utc_now,
+        policies: Policies | None = None,
+    ) -> None:
         self.engine = engine
         self.vault = vault
         self.clock = clock
+        # The consent gate decides under these; a unit of work without them cannot grant or gate.
+        self.policies = policies
         self._conn: AsyncConnection | None = None
 
     @property
@@ -55,6 +63,7 @@ class SqlUnitOfWork:
         self.jobs = JobRepository(self._conn)
         self.audit = AuditRepository(self._conn)
         self.privacy = PrivacyRequestRepository(self._conn, self.vault)
+        self.consents = ConsentRepository(self._conn)
         return self
 
     async def __aexit__(

@@ -9,11 +9,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from renown.connectors.archive import ArchiveLimits
-from renown.connectors.instagram import parse_instagram
-from renown.domain.activity import AccountProfile, Activity, ActivityKind, Network, Signal
-from renown.domain.errors import ArchiveMalformed, UnknownLayout, WrongNetwork
 from tests.archives import (
     OTHER_HANDLE,
     build_instagram_archive,
@@ -23,6 +18,11 @@ from tests.archives import (
     zip_bytes,
 )
 from tests.unit.connectors.fuzzing import JSON_VALUES, KEYS, mutated, run_parser
+
+from renown.connectors.archive import ArchiveLimits
+from renown.connectors.instagram import parse_instagram
+from renown.domain.activity import AccountProfile, Activity, ActivityKind, Network, Signal
+from renown.domain.errors import ArchiveMalformed, UnknownLayout, WrongNetwork
 
 LIMITS = ArchiveLimits()
 POSTS = "your_instagram_activity/content/posts_1.json"
@@ -99,7 +99,7 @@ def test_a_post_without_a_date_fails_while_streaming(tmp_path: Path) -> None:
         ({"personal_information/personal_information.json": b"{}"}, UnknownLayout, "no instagram archive layout"),
         ({POSTS: b"[{]"}, ArchiveMalformed, "not valid JSON"),
         ({"followers_and_following/following.json": b'{"relationships_following": 3}'}, ArchiveMalformed,
-         "not valid JSON"),
+         "lacks its relationships_following list"),
     ],
 )
 def test_refuses_archives_that_are_not_instagram_ones(

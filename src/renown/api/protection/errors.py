@@ -97,7 +97,11 @@ class ErrorPolicy:
     def should_mask(self, error: GraphQLError) -> bool:
         """Mask only exceptions nobody wrote for a client (bugs, driver errors)."""
         original = error.original_error
-        return original is not None and not isinstance(original, self.public_errors)
+        return original is not None and not self.is_public(original)
+
+    def is_public(self, original: BaseException) -> bool:
+        """Public by class, unless the instance's class says `public = False` (internal failures)."""
+        return isinstance(original, self.public_errors) and getattr(original, "public", True) is not False
 
     def code(self, error: GraphQLError, *, executed: bool) -> str:
         """The `extensions.code` of an error; `executed` says it came from graphql-core's execute."""
@@ -107,7 +111,7 @@ class ErrorPolicy:
         if isinstance(error, GraphQLSyntaxError):
             return ErrorCode.GRAPHQL_PARSE_FAILED
         original = error.original_error
-        if original is not None and isinstance(original, self.public_errors):
+        if original is not None and self.is_public(original):
             original_code = getattr(original, "code", None)
             if isinstance(original_code, str):
                 return original_code

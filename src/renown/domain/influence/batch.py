@@ -99,7 +99,7 @@ def score_population(
         activities, accounts, members=members, as_of=now, bot_reactions=signals.bot_reactions,
         member_reactions=signals.member_reactions, priors=calibration.priors if calibration else None, model=model,
     )  # fmt: skip
-    member_raw = np.stack([signals.centrality, signals.reactors], axis=1)
+    member_raw = np.stack([features.consistency, signals.centrality, signals.reactors], axis=1)
     if calibration is None:
         calibration = fit_calibration(features, member_raw, fitted_at=as_of, model=model)
     scored = score_features(features, member_raw, calibration, model)

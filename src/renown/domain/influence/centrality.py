@@ -93,7 +93,7 @@ def assess_reactors(
     known = ~np.isnan(age)
     # New accounts are where bot farms live. An unknown age earns less prior trust but
     # does not discount the member's reactions: most archives do not say.
-    age_factor = np.clip(np.nan_to_num(age, nan=1.0) / model.new_account_days, 0.02, 1.0)
+    age_factor = np.clip((np.nan_to_num(age, nan=1.0) / model.new_account_days) ** 2, 1e-3, 1.0)
     age_factor = np.where(known, age_factor, 1.0)
     activity_factor = 1.0 - 0.7 * np.exp(-posts / 2.0)
     trust = np.where(known, age_factor, 0.7) * activity_factor

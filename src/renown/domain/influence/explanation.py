@@ -17,7 +17,7 @@ import numpy as np
 from renown.domain.activity import Network
 from renown.domain.influence.calibration import Calibration
 from renown.domain.influence.columns import NETWORKS, FloatArray
-from renown.domain.influence.features import AMPLIFICATION, CONSISTENCY
+from renown.domain.influence.features import AMPLIFICATION
 from renown.domain.influence.model import DEFAULT_MODEL, FACTORS, NETWORK_FACTORS, ScoringModel, combine
 from renown.domain.influence.scorer import Scored, calibrated
 
@@ -36,7 +36,6 @@ class NetworkInputs:
     reach: float | None
     engagement: float | None
     amplification: float | None
-    consistency: float | None
     posts: float
 
 
@@ -45,6 +44,7 @@ class ScoreInputs:
     """The feature values a score was computed from; with the calibration, enough to recompute it."""
 
     networks: tuple[NetworkInputs, ...]
+    consistency: float
     centrality: float
     reactors: float
 
@@ -55,14 +55,15 @@ class ScoreInputs:
         for item in self.networks:
             k = NETWORKS.index(item.network)
             has[0, k] = True
-            values = (item.reach, item.engagement, item.amplification, item.consistency)
+            values = (item.reach, item.engagement, item.amplification)
             raw[0, k] = [np.nan if v is None else v for v in values]
-        return raw, has, np.array([[self.centrality, self.reactors]])
+        return raw, has, np.array([[self.consistency, self.centrality, self.reactors]])
 
     def to_dict(self) -> dict[str, Any]:
         """Return JSON-ready data."""
         return {
             "networks": [{**asdict(n), "network": n.network.value} for n in self.networks],
+            "consistency": self.consistency,
             "centrality": self.centrality,
             "reactors": self.reactors,
         }
@@ -71,7 +72,7 @@ class ScoreInputs:
     def from_dict(cls, data: dict[str, Any]) -> ScoreInputs:
         """Rebuild stored inputs."""
         networks = tuple(NetworkInputs(**{**n, "network": Network(n["network"])}) for n in data["networks"])
-        return cls(networks, float(data["centrality"]), float(data["reactors"]))
+        return cls(networks, float(data["consistency"]), float(data["centrality"]), float(data["reactors"]))
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ def score_inputs(scored: Scored, i: int) -> ScoreInputs:
         for k, network in enumerate(NETWORKS)
         if f.has_network[i, k]
     )
-    return ScoreInputs(networks, float(scored.member_raw[i, 0]), float(scored.member_raw[i, 1]))
+    return ScoreInputs(networks, *(float(v) for v in scored.member_raw[i]))
 
 
 def _factor_inputs(scored: Scored, i: int) -> dict[str, dict[str, float]]:
@@ -150,13 +151,13 @@ def _factor_inputs(scored: Scored, i: int) -> dict[str, dict[str, float]]:
         out["engagement"][f"{n}.weighted_posts"] = round(float(f.weighted_posts[i, k]), 4)
         out["engagement"][f"{n}.weighted_reactions"] = round(float(f.weighted_reactions[i, k]), 4)
         out["engagement"][f"{n}.prior_rate"] = round(float(f.priors.engagement[k]), 4)
-        for name, index in (("amplification", AMPLIFICATION), ("consistency", CONSISTENCY)):
-            value = f.raw[i, k, index]
-            if not math.isnan(value):
-                out[name][f"{n}.value"] = round(float(value), 6)
+        value = f.raw[i, k, AMPLIFICATION]
+        if not math.isnan(value):
+            out["amplification"][f"{n}.reshare_rate"] = round(float(np.expm1(value)), 4)
     out["engagement"]["authenticity"] = round(float(f.authenticity[i]), 4)
-    out["centrality"]["log_pagerank_ratio"] = round(float(scored.member_raw[i, 0]), 6)
-    out["reactors"]["weighted_reactors"] = round(float(np.expm1(scored.member_raw[i, 1])), 4)
+    out["consistency"]["active_day_share"] = round(float(scored.member_raw[i, 0]), 4)
+    out["centrality"]["log_pagerank_ratio"] = round(float(scored.member_raw[i, 1]), 6)
+    out["reactors"]["weighted_reactors"] = round(float(np.expm1(scored.member_raw[i, 2])), 4)
     return out
 
 

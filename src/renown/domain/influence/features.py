@@ -17,7 +17,7 @@ from renown.domain.influence.columns import (
 from renown.domain.influence.model import DEFAULT_MODEL, NETWORK_FACTORS, ScoringModel
 
 DAY = 86400.0
-REACH, ENGAGEMENT, AMPLIFICATION, CONSISTENCY = range(len(NETWORK_FACTORS))
+REACH, ENGAGEMENT, AMPLIFICATION = range(len(NETWORK_FACTORS))
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class NetworkFeatures:
     weighted_posts: FloatArray  # (n, networks) sum of decay weights
     weighted_reactions: FloatArray  # (n, networks) decayed, bot-discounted reactions
     followers: FloatArray  # (n, networks)
+    consistency: FloatArray  # (n,) decayed share of active days, all networks together
     authenticity: FloatArray  # (n,) share of reactions kept after the bot checks
     activity_weight: FloatArray  # (rows,) each activity's share of the engagement evidence
     priors: Priors
@@ -79,7 +80,7 @@ def network_features(
     priors: Priors | None = None,
     model: ScoringModel = DEFAULT_MODEL,
 ) -> NetworkFeatures:
-    """Compute reach, engagement, amplification and consistency per (member, network).
+    """Compute reach, engagement and amplification per (member, network), consistency per member.
 
     With priors=None the population's own rates are fitted first (the batch path);
     the single-member path passes the priors stored with the calibration.
@@ -91,23 +92,32 @@ def network_features(
     content = inside & (a.kind != RESHARE)
     group = a.member * n_net + a.network.astype(np.int64)
     likes, shares, replies = (np.nan_to_num(v) for v in (a.likes, a.reshares, a.replies))
-    reactions = model.like_weight * likes + model.reshare_weight * shares + model.reply_weight * replies
 
     def per_group(values: FloatArray, mask: BoolArray = content) -> FloatArray:
         return np.bincount(group[mask], weights=values[mask], minlength=size).reshape(members, n_net)
 
     posts = per_group(np.ones(len(a)))
     weighted_posts = per_group(weight)
-    # Bot-like reactions are known per member (from the graph), not per post: remove their
-    # share from every network's reactions, measured against all reactions in the window.
-    in_window = np.bincount(a.member[content], weights=reactions[content], minlength=members)
-    bots = np.zeros(members) if bot_reactions is None else bot_reactions
-    seen = in_window if member_reactions is None else np.maximum(in_window, member_reactions)
-    authenticity = 1.0 - np.divide(bots, seen, out=np.zeros(members), where=seen > 0).clip(0.0, 1.0)
-    kept = authenticity[a.member]
-    activity_weight = np.where(content, weight * reactions * kept, 0.0)
+    # Bot-like reactions are known per member (from the graph), not per post or type. Farms
+    # mostly like, so they are taken out of likes first, then out of the other reactions,
+    # in proportion across all of the member's posts in the window.
+    def per_member(values: FloatArray) -> FloatArray:
+        return np.bincount(a.member[content], weights=values[content], minlength=members)
+
+    like_total, other_total = per_member(likes), per_member(shares + replies)
+    seen = like_total + other_total
+    if member_reactions is not None:
+        seen = np.maximum(seen, member_reactions)
+    bots = np.minimum(np.zeros(members) if bot_reactions is None else bot_reactions, seen)
+    like_keep = 1.0 - np.divide(np.minimum(bots, like_total), like_total, out=np.zeros(members), where=like_total > 0)
+    rest = np.maximum(bots - like_total, 0.0)
+    other_keep = 1.0 - np.divide(rest, other_total, out=np.zeros(members), where=other_total > 0).clip(0.0, 1.0)
+    authenticity = 1.0 - np.divide(bots, seen, out=np.zeros(members), where=seen > 0)
+    lk, ok = like_keep[a.member], other_keep[a.member]
+    kept = model.like_weight * likes * lk + (model.reshare_weight * shares + model.reply_weight * replies) * ok
+    activity_weight = np.where(content, weight * kept, 0.0)
     weighted_reactions = per_group(activity_weight)
-    weighted_reshares = per_group(weight * shares * kept)
+    weighted_reshares = per_group(weight * shares * ok)
     react_cover = per_group(_covered(a.likes) + _covered(a.reshares) + _covered(a.replies)) > 0
     share_cover = per_group(_covered(a.reshares)) > 0
 
@@ -119,10 +129,9 @@ def network_features(
         members, n_net
     )
 
-    consistency = _consistency(group[inside], a.published_at[inside], as_of, size, model).reshape(members, n_net)
+    consistency = _consistency(a.member[inside], a.published_at[inside], as_of, members, model)
     raw = np.full((members, n_net, len(NETWORK_FACTORS)), np.nan)
     raw[:, :, REACH] = np.log1p(followers)
-    raw[:, :, CONSISTENCY] = np.where(has_network, consistency, np.nan)
     engaged = (posts > 0) & react_cover
     reshared = (posts > 0) & share_cover
     if priors is None:
@@ -130,7 +139,7 @@ def network_features(
         raw[:, :, ENGAGEMENT] = np.where(engaged, 0.0, np.nan)
         raw[:, :, AMPLIFICATION] = np.where(reshared, weighted_reshares, np.nan)
         draft = NetworkFeatures(
-            raw, has_network, posts, weighted_posts, weighted_reactions, followers, authenticity,
+            raw, has_network, posts, weighted_posts, weighted_reactions, followers, consistency, authenticity,
             activity_weight, Priors(np.zeros(n_net), np.zeros(n_net)),
         )  # fmt: skip
         priors = fit_priors(draft)
@@ -140,8 +149,9 @@ def network_features(
     raw[:, :, ENGAGEMENT] = np.where(engaged, np.log1p(rate), np.nan)
     raw[:, :, AMPLIFICATION] = np.where(reshared, np.log1p(share_rate), np.nan)
     return NetworkFeatures(
-        raw, has_network, posts, weighted_posts, weighted_reactions, followers, authenticity, activity_weight, priors
-    )
+        raw, has_network, posts, weighted_posts, weighted_reactions, followers, consistency, authenticity,
+        activity_weight, priors,
+    )  # fmt: skip
 
 
 def _consistency(group: np.ndarray, published_at: FloatArray, as_of: float, size: int, model: ScoringModel) -> FloatArray:

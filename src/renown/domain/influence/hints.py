@@ -98,15 +98,17 @@ def topic_counterfactual(
 
 
 def _change(name: str, scored: Scored, i: int, calibration: Calibration) -> str:
-    k = int(np.argmax(scored.combined.network_weight[i]))
-    network = NETWORKS[k].value
     if name in NETWORK_FACTORS:
-        sigma = calibration.network_std[k][NETWORK_FACTORS.index(name)]
-        if name == "consistency":
-            return f"active on about {round(100 * sigma)} more days in 100 on {network}"
+        j = NETWORK_FACTORS.index(name)
+        # Name the network that weighs most among those where this signal was measured.
+        measured = scored.features.has_network[i] & ~np.isnan(scored.features.raw[i, :, j])
+        k = int(np.argmax(np.where(measured, scored.combined.network_weight[i], -1.0)))
+        sigma = calibration.network_std[k][j]
         noun = {"reach": "followers", "engagement": "reactions per post", "amplification": "reshares per post"}[name]
-        return f"about x{math.exp(sigma):.1f} {noun} on {network}"
+        return f"about x{math.exp(sigma):.1f} {noun} on {NETWORKS[k].value}"
     sigma = calibration.member_std[FACTORS.index(name) - len(NETWORK_FACTORS)]
+    if name == "consistency":
+        return f"active on about {round(100 * sigma)} more days in 100"
     if name == "centrality":
         return f"reactions from better-connected members (network centrality x{math.exp(sigma):.1f})"
     return f"about x{math.exp(sigma):.1f} distinct members reacting"

@@ -10,8 +10,10 @@ import numpy as np
 
 from renown.domain.influence.columns import BoolArray, FloatArray
 
-NETWORK_FACTORS = ("reach", "engagement", "amplification", "consistency")
-MEMBER_FACTORS = ("centrality", "reactors")
+NETWORK_FACTORS = ("reach", "engagement", "amplification")
+# Consistency is measured across networks: splitting output over several networks is
+# not irregularity.
+MEMBER_FACTORS = ("consistency", "centrality", "reactors")
 FACTORS = NETWORK_FACTORS + MEMBER_FACTORS
 
 _WEIGHTS = {
@@ -43,7 +45,7 @@ class ScoringModel:
     selective_targets: float = 150.0
     selective_daily_reactions: float = 30.0
     lockstep_min_group: int = 20
-    lockstep_factor: float = 0.02
+    lockstep_factor: float = 0.0
     new_account_days: float = 30.0
     damping: float = 0.85
     z_clip: tuple[float, float] = (-4.0, 6.0)

@@ -21,7 +21,7 @@ from renown.domain.influence.scorer import score_features
 
 def prior_signals(calibration: Calibration) -> MemberSignals:
     """Graph signals for a member no batch run has placed yet: the population averages."""
-    centrality, reactors = calibration.member_mean
+    _, centrality, reactors = calibration.member_mean
     return MemberSignals(centrality=centrality, reactors=reactors, member_reactions=0.0, bot_reactions=0.0)
 
 
@@ -47,7 +47,7 @@ def score_member(
         rows, profiles, members=1, as_of=now, bot_reactions=bots, member_reactions=received,
         priors=calibration.priors, model=model,
     )  # fmt: skip
-    member_raw = np.array([[signals.centrality, signals.reactors]])
+    member_raw = np.array([[features.consistency[0], signals.centrality, signals.reactors]])
     scored = score_features(features, member_raw, calibration, model)
     topics, topic_points = topic_counterfactual(
         rows, profiles, scored, members=1, as_of=now, bot_reactions=bots, member_reactions=received,

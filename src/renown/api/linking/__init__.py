@@ -1,0 +1,1 @@
+"""GraphQL for live links to network accounts."""

@@ -1,0 +1,77 @@
+"""The `renown` command line, run as an operator would (in process, on a SQLite file)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from renown.__main__ import cli
+from renown.app import build_runtime
+from renown.domain.scopes import Scope
+from renown.settings import Settings
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("RENOWN_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("RENOWN_ENVIRONMENT", "development")
+    monkeypatch.delenv("RENOWN_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "var"
+
+
+def commands() -> list[list[str]]:
+    found: list[list[str]] = []
+
+    def walk(group: object, prefix: list[str]) -> None:
+        for name, command in getattr(group, "commands", {}).items():
+            found.append([*prefix, name])
+            walk(command, [*prefix, name])
+
+    walk(cli, [])
+    return found
+
+
+@pytest.mark.parametrize("command", commands(), ids=" ".join)
+def test_every_command_has_help(command: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0
+    assert result.output.startswith(f"Usage: cli {' '.join(command)}")
+
+
+def test_migrate_then_mint_a_token_that_the_service_accepts(env: Path) -> None:
+    runner = CliRunner()
+    migrated = runner.invoke(cli, ["migrate"])
+    assert migrated.exit_code == 0, migrated.output
+    assert migrated.output.startswith("database at revision ")
+    minted = runner.invoke(cli, ["token", "--member", "alice@example.org", "--scopes", "member,public"])
+    assert minted.exit_code == 0
+    token = minted.output.strip()
+
+    async def verify() -> tuple[str, frozenset[Scope]]:
+        runtime = build_runtime(Settings(_env_file=None))  # type: ignore[call-arg]
+        try:
+            principal = await runtime.tokens.verify(token)
+        finally:
+            await runtime.close()
+        return principal.subject, principal.scopes
+
+    assert asyncio.run(verify()) == ("alice@example.org", frozenset({Scope.MEMBER, Scope.PUBLIC}))
+    assert (env / "keyring.json").stat().st_mode & 0o777 == 0o600
+    assert (env / "jwt-signing.pem").stat().st_mode & 0o777 == 0o600
+
+
+def test_an_unknown_scope_is_refused_with_a_clear_message(env: Path) -> None:
+    result = CliRunner().invoke(cli, ["token", "--member", "alice@example.org", "--scopes", "superuser"])
+    assert result.exit_code == 1
+    assert result.output == "error: unknown scope\n"
+
+
+def test_production_refuses_to_mint_development_tokens(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RENOWN_ENVIRONMENT", "production")
+    result = CliRunner().invoke(cli, ["token", "--member", "alice@example.org"])
+    assert result.exit_code == 1
+    assert result.output.startswith("error: refusing to start in production: ")
