@@ -9,7 +9,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
+from uuid import UUID
 
 import httpx2
 from starlette.applications import Starlette
@@ -17,7 +18,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from renown.domain.activity import Network
+from renown.storage.uow import SqlUnitOfWork
+
 HOST = "social.example.org"
+REDIRECT = "https://renown.example.org/link/mastodon"
 
 
 class FakeClock:
@@ -48,6 +53,29 @@ def status(n: int, at: datetime, **extra: Any) -> dict[str, Any]:
     }
     body.update(extra)
     return body
+
+
+@dataclass
+class ConsentLedger:
+    """Stands in for the consent ledger: keeps what linking asked it to record."""
+
+    grants: list[tuple[UUID, Network, tuple[str, ...], datetime]] = field(default_factory=list)
+
+    async def __call__(
+        self, uow: SqlUnitOfWork, *, member_id: UUID, network: Network, purposes: tuple[str, ...], at: datetime
+    ) -> None:
+        self.grants.append((member_id, network, purposes, at))
+
+
+async def approve(mastodon: FakeMastodon, url: str) -> tuple[str, str]:
+    """The member approves at the instance, which redirects back with a code and the state."""
+    async with httpx2.AsyncClient(transport=mastodon.transport()) as browser:
+        response = await browser.get(url)
+    assert response.status_code == 302
+    back = urlsplit(response.headers["location"])
+    assert f"{back.scheme}://{back.netloc}{back.path}" == REDIRECT
+    query = parse_qs(back.query)
+    return query["code"][0], query["state"][0]
 
 
 @dataclass

@@ -17,18 +17,21 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from renown.api.gpc import GpcOptOut, gpc_support
 from renown.api.protection import RedisTokenBuckets, select_token_buckets
 from renown.api.schema import build_schema
 from renown.api.view import RenownView
 from renown.connectors.archive import ArchiveLimits
 from renown.connectors.registry import PARSERS
 from renown.domain.errors import InvalidToken
+from renown.domain.policies import Policies
 from renown.services.auth import TokenAuthority
 from renown.services.facade import Services
 from renown.settings import Settings, SettingsError
 from renown.storage import migrate
 from renown.storage.db import create_engine
 from renown.storage.keyring import FileKeyProvider, KekState, KeyProvider, Keyring, StaticKeyProvider
+from renown.storage.policy_loader import load_policies
 from renown.storage.uow import SqlUnitOfWork
 from renown.storage.vault import Vault
 
@@ -43,9 +46,10 @@ class Runtime:
     tokens: TokenAuthority
     services: Services
     http: httpx.AsyncClient
+    policies: Policies
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.vault)
+        return SqlUnitOfWork(self.engine, self.vault, policies=self.policies)
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -70,14 +74,16 @@ def archive_limits(settings: Settings) -> ArchiveLimits:
 def build_runtime(settings: Settings) -> Runtime:
     """Wire the process; refuses production with placeholder secrets."""
     settings.check_production()
+    policies = load_policies(settings.policies_dir)  # a bad policy file stops start-up, naming file and path
     engine = create_engine(settings.effective_database_url)
     vault = Vault(Keyring(key_provider(settings)))
     http = httpx.AsyncClient(timeout=10.0)
     tokens = TokenAuthority.from_settings(settings, http=http)
-    runtime = Runtime(settings, engine, vault, tokens, services=None, http=http)  # type: ignore[arg-type]
+    runtime = Runtime(settings, engine, vault, tokens, services=None, http=http,  # type: ignore[arg-type]
+                      policies=policies)
     runtime.services = Services(
         uow_factory=runtime.uow, parsers=PARSERS, archive_limits=archive_limits(settings),
-        spool_dir=settings.var_dir / "uploads",
+        spool_dir=settings.var_dir / "uploads", policies=policies, signer=tokens,
     )
     return runtime
 
@@ -162,9 +168,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/.well-known/jwks.json", jwks),
+            Route("/.well-known/gpc.json", gpc_support(runtime.policies.gpc)),
         ],
         lifespan=lifespan,
     )
+    if runtime.policies.gpc.honoured:
+        app.add_middleware(GpcOptOut, services=runtime.services)  # inside BearerAuth: it needs the principal
     app.add_middleware(BearerAuth, tokens=runtime.tokens)
     app.state.runtime = runtime
     return app

@@ -6,15 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from tests.api.conftest import bearer, gql
+from tests.fake_mastodon import HOST, REDIRECT, ConsentLedger, FakeClock, FakeMastodon, approve, status
 
 from renown.app import Runtime
 from renown.connectors.mastodon_oauth import MastodonOAuth
 from renown.domain.activity import Network
 from renown.services.linking import AccountLinking
 from renown.storage.uow import SqlUnitOfWork
-from tests.api.conftest import bearer, gql
-from tests.fake_mastodon import HOST, FakeClock, FakeMastodon, status
-from tests.integration.test_mastodon_oauth import REDIRECT, ConsentLedger, approve
 
 REGISTER = 'mutation { register(ageBracket: ADULT) { __typename } }'
 LINK = """mutation($instance: String!, $purposes: [String!]!) {
@@ -93,5 +92,6 @@ async def test_link_requests_for_private_addresses_are_refused(
     # when she names a loopback address as her instance
     refused = (await gql(client, LINK, alice, {"instance": "127.0.0.1", "purposes": []}))["data"]["linkAccount"]
     # then nothing is contacted and the refusal says why
-    assert refused["__typename"] == "RequestRefused" and refused["code"] == "LINK_INSTANCE_REFUSED"
+    assert refused["__typename"] == "RequestRefused"
+    assert refused["code"] == "LINK_INSTANCE_REFUSED"
     assert mastodon.apps == {}

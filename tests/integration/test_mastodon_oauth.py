@@ -2,39 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from uuid import UUID
 
-import httpx2
 import pytest
 import sqlalchemy as sa
+from tests.fake_mastodon import HOST, REDIRECT, ConsentLedger, FakeClock, FakeMastodon, approve, status
 
 from renown.app import Runtime
-from renown.connectors.mastodon_oauth import MastodonOAuth, instance_host
+from renown.connectors.mastodon_api import instance_host
+from renown.connectors.mastodon_oauth import MastodonOAuth
 from renown.domain.activity import ActivityKind, ImportSummary, Network
 from renown.domain.linking import InstanceRefused, LinkError, LinkStateInvalid, NotLinked, OAuthGrant, UnlinkResult
 from renown.domain.member import AgeBracket
 from renown.services.linking import AccountLinking
 from renown.storage.uow import SqlUnitOfWork
-from tests.fake_mastodon import HOST, FakeClock, FakeMastodon, status
 
 START = datetime(2026, 11, 2, 12, 3, 30, tzinfo=UTC)  # 90 s before a 5-minute rate-limit window ends
-REDIRECT = "https://renown.example.org/link/mastodon"
 POSTED = datetime(2026, 10, 20, 9, 0, tzinfo=UTC)
-
-
-@dataclass
-class ConsentLedger:
-    """Stands in for the consent ledger: keeps what linking asked it to record."""
-
-    grants: list[tuple[UUID, Network, tuple[str, ...], datetime]] = field(default_factory=list)
-
-    async def __call__(
-        self, uow: SqlUnitOfWork, *, member_id: UUID, network: Network, purposes: tuple[str, ...], at: datetime
-    ) -> None:
-        self.grants.append((member_id, network, purposes, at))
 
 
 @pytest.fixture
@@ -74,17 +60,6 @@ async def member(runtime: Runtime, subject: str) -> UUID:
     return added.id
 
 
-async def approve(mastodon: FakeMastodon, url: str) -> tuple[str, str]:
-    """The member approves at the instance, which redirects back with a code and the state."""
-    async with httpx2.AsyncClient(transport=mastodon.transport()) as browser:
-        response = await browser.get(url)
-    assert response.status_code == 302
-    back = urlsplit(response.headers["location"])
-    assert f"{back.scheme}://{back.netloc}{back.path}" == REDIRECT
-    query = parse_qs(back.query)
-    return query["code"][0], query["state"][0]
-
-
 async def linked(linking: AccountLinking, mastodon: FakeMastodon, member_id: UUID) -> None:
     url = await linking.start_link(member_id=member_id, network=Network.MASTODON, instance=HOST,
                                    purposes=["scoring", "topics"])
@@ -120,7 +95,8 @@ async def test_link_flow_with_pkce_stores_the_account_and_records_the_consents(
     assert (account.network, account.handle, account.display_name, account.followers, account.following) == (
         Network.MASTODON, "@alice@social.example.org", "Alice Liddell", 1200, 87)
     grant = await stored_grant(runtime, alice)
-    assert grant is not None and list(mastodon.tokens) == [grant.access_token]
+    assert grant is not None
+    assert list(mastodon.tokens) == [grant.access_token]
     assert grant.expires_at == START + timedelta(hours=2)
     assert ledger.grants == [(alice, Network.MASTODON, ("scoring", "topics"), START)]
     # and a second link request reuses the registration
@@ -160,7 +136,8 @@ async def test_a_state_not_issued_to_this_member_or_expired_is_refused(
     assert stale.value.code == "LINK_STATE_INVALID"
     assert mastodon.tokens == {}
     assert ledger.grants == []
-    assert await runtime.services.accounts(alice) == [] and await runtime.services.accounts(bob) == []
+    assert await runtime.services.accounts(alice) == []
+    assert await runtime.services.accounts(bob) == []
 
 
 async def test_sync_follows_three_pages_waits_for_the_rate_limit_reset_and_maps_counts(
@@ -225,9 +202,12 @@ async def test_an_expired_token_is_refreshed_and_the_new_grant_kept(
     summary = await linking.sync(member_id=alice, network=Network.MASTODON)
     # then it refreshed once, imported, and stored the new grant
     after = await stored_grant(runtime, alice)
-    assert mastodon.refreshes == 1 and summary.imported == 5
-    assert before is not None and after is not None
-    assert after.access_token != before.access_token and list(mastodon.tokens) == [after.access_token]
+    assert mastodon.refreshes == 1
+    assert summary.imported == 5
+    assert before is not None
+    assert after is not None
+    assert after.access_token != before.access_token
+    assert list(mastodon.tokens) == [after.access_token]
     assert after.expires_at == (clock.current + timedelta(hours=2) if announce_expiry else None)
 
 
@@ -239,7 +219,8 @@ async def test_tokens_and_secrets_are_never_stored_in_plaintext(
     await linked(linking, mastodon, alice)
     await linking.sync(member_id=alice, network=Network.MASTODON)
     grant = await stored_grant(runtime, alice)
-    assert grant is not None and grant.refresh_token is not None
+    assert grant is not None
+    assert grant.refresh_token is not None
     # when every byte of the linking tables is read
     async with runtime.engine.connect() as conn:
         rows = [row for table in ("linked_account", "oauth_app")
@@ -264,7 +245,8 @@ async def test_unlink_retries_a_failing_revocation_then_reports_it_and_forgets_t
     # then three attempts were made with backoff, the failure is reported, and Renown's copy is gone
     assert result == UnlinkResult(network=Network.MASTODON, revoked=False, attempts=3)
     assert clock.slept == [2.0, 4.0]
-    assert mastodon.revoked == [] and len(mastodon.tokens) == 1
+    assert mastodon.revoked == []
+    assert len(mastodon.tokens) == 1
     assert await stored_grant(runtime, alice) is None
     with pytest.raises(NotLinked):
         await linking.sync(member_id=alice, network=Network.MASTODON)
@@ -286,8 +268,10 @@ async def test_unlink_and_erasure_revoke_at_the_instance(
     assert unlinked == UnlinkResult(network=Network.MASTODON, revoked=True, attempts=2)
     assert erased == [UnlinkResult(network=Network.MASTODON, revoked=True, attempts=1)]
     assert clock.slept == [2.0]
-    assert mastodon.revoked == [alice_token, bob_token] and mastodon.tokens == {}
-    assert await stored_grant(runtime, alice) is None and await stored_grant(runtime, bob) is None
+    assert mastodon.revoked == [alice_token, bob_token]
+    assert mastodon.tokens == {}
+    assert await stored_grant(runtime, alice) is None
+    assert await stored_grant(runtime, bob) is None
 
 
 @pytest.mark.parametrize("value", ["127.0.0.1", "localhost", "social.example.org:8443",

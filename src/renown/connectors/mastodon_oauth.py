@@ -9,22 +9,27 @@ compare it with the wall clock and refresh on its own).
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 from authlib.common.errors import AuthlibBaseError  # type: ignore[import-untyped]
 from authlib.common.security import generate_token  # type: ignore[import-untyped]
 from authlib.integrations.httpx_client import AsyncOAuth2Client  # type: ignore[import-untyped]
 
-from renown.connectors.text import hashtag, html_to_text
-from renown.domain.activity import AccountProfile, Activity, ActivityKind, Coverage, Network, Signal
+from renown.connectors.mastodon_api import (
+    ACCOUNT_ID,
+    count,
+    header_int,
+    instance_host,
+    next_max_id,
+    reset_time,
+    status_activity,
+)
+from renown.domain.activity import AccountProfile, Activity, Coverage, Network, Signal
 from renown.domain.linking import (
-    InstanceRefused,
     LinkError,
     LinkExpired,
     OAuthApp,
@@ -43,10 +48,6 @@ REFRESH_LEEWAY = timedelta(seconds=60)
 DEFAULT_BACKOFF = timedelta(seconds=60)
 REQUEST_ATTEMPTS = 4
 
-_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
-_PRIVATE_SUFFIXES = frozenset({"localhost", "local", "localdomain", "internal", "intranet", "lan", "home",
-                               "corp", "arpa"})
-_ACCOUNT_ID = re.compile(r"[A-Za-z0-9]{1,64}")
 
 
 def utc_now() -> datetime:
@@ -56,21 +57,6 @@ def utc_now() -> datetime:
 def live_coverage() -> Coverage:
     """What a live Mastodon link gives, unlike its archive: counts of what others did, and followers."""
     return Coverage(set(Signal))
-
-
-def instance_host(value: str) -> str:
-    """Normalize an instance name to a public DNS host name; refuse IPs, ports, paths and private names."""
-    host = value.strip().lower().removeprefix("https://").removesuffix("/")
-    try:
-        host = host.encode("idna").decode("ascii")
-    except UnicodeError as exc:
-        raise InstanceRefused("the instance is not a valid host name") from exc
-    labels = host.split(".")
-    if len(host) > 253 or len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
-        raise InstanceRefused("the instance must be a public host name, without scheme, port or path")
-    if labels[-1].isdigit() or labels[-1] in _PRIVATE_SUFFIXES:
-        raise InstanceRefused("the instance must be a public host name, not an address or a private name")
-    return host
 
 
 def new_code_verifier() -> str:
@@ -217,7 +203,7 @@ class MastodonSession:
         """The member's account id at the instance and its profile, with live follower counts."""
         body = _object(await self._get("/api/v1/accounts/verify_credentials"))
         account_id, username = body.get("id"), body.get("username")
-        if not (isinstance(account_id, str) and _ACCOUNT_ID.fullmatch(account_id)):
+        if not (isinstance(account_id, str) and ACCOUNT_ID.fullmatch(account_id)):
             raise LinkError("the instance's account has no usable id")
         if not (isinstance(username, str) and username):
             raise LinkError("the instance's account has no username")
@@ -225,7 +211,7 @@ class MastodonSession:
         return account_id, AccountProfile(
             network=Network.MASTODON, handle=f"@{username}@{self._app.instance}",
             display_name=display_name if isinstance(display_name, str) and display_name else None,
-            followers=_count(body.get("followers_count")), following=_count(body.get("following_count")),
+            followers=count(body.get("followers_count")), following=count(body.get("following_count")),
         )
 
     async def activities(self, account_id: str, *, known: Callable[[str], bool]) -> list[Activity]:
@@ -239,7 +225,7 @@ class MastodonSession:
                 raise LinkError("the instance's statuses are not a list")
             page = [a for s in body if (a := status_activity(s)) is not None]
             collected.extend(page)
-            max_id = _next_max_id(response)
+            max_id = next_max_id(response)
             if max_id is None or (page and all(known(a.external_id) for a in page)):
                 break
             params = {"limit": self._oauth.page_size, "max_id": max_id}
@@ -285,10 +271,10 @@ class MastodonSession:
             await self._on_refresh(self.grant)
 
     def _note_budget(self, response: httpx2.Response) -> None:
-        remaining = _int(response.headers.get("X-RateLimit-Remaining"))
+        remaining = header_int(response.headers.get("X-RateLimit-Remaining"))
         if response.status_code != 429 and (remaining is None or remaining > 0):
             return
-        reset = _reset_time(response.headers.get("X-RateLimit-Reset"))
+        reset = reset_time(response.headers.get("X-RateLimit-Reset"))
         self._resume_at = reset if reset is not None else self._oauth.clock() + DEFAULT_BACKOFF
 
     async def _wait_for_budget(self) -> None:
@@ -300,41 +286,6 @@ class MastodonSession:
             raise RateLimited(f"the instance asked to wait {int(delay)} seconds")
         if delay > 0:
             await self._oauth.sleep(delay)
-
-
-def status_activity(status: object) -> Activity | None:
-    """One status as an activity, with the counts only live fetching has; direct messages are skipped."""
-    if not isinstance(status, dict):
-        raise LinkError("a status is not an object")
-    status_id = status.get("id")
-    if not isinstance(status_id, str) or not status_id:
-        raise LinkError("a status has no id")
-    if status.get("visibility") == "direct":
-        return None  # private correspondence, not influence (as for archives)
-    published = _utc(status.get("created_at"))
-    if status.get("reblog"):
-        # The boosted status is someone else's, and so are its counts: keep only that a boost happened.
-        return Activity(Network.MASTODON, status_id, ActivityKind.RESHARE, published, "")
-    content = status.get("content")
-    text, html_mentions = html_to_text(content if isinstance(content, str) else "")
-    tags = status.get("tags")
-    names = (t.get("name") for t in (tags if isinstance(tags, list) else []) if isinstance(t, dict))
-    hashtags = tuple(dict.fromkeys(h for n in names if isinstance(n, str) and (h := hashtag(n))))
-    mentions = status.get("mentions")
-    url = status.get("url")
-    return Activity(
-        network=Network.MASTODON,
-        external_id=status_id,
-        kind=ActivityKind.REPLY if status.get("in_reply_to_id") else ActivityKind.POST,
-        published_at=published,
-        text=text,
-        url=url if isinstance(url, str) and url else None,
-        likes=_count(status.get("favourites_count")),
-        reshares=_count(status.get("reblogs_count")),
-        replies=_count(status.get("replies_count")),
-        hashtags=hashtags,
-        mentions=max(len(mentions) if isinstance(mentions, list) else 0, html_mentions),
-    )
 
 
 def _authlib_token(grant: OAuthGrant) -> dict[str, str]:
@@ -354,46 +305,3 @@ def _object(response: httpx2.Response) -> dict[str, Any]:
     return body
 
 
-def _next_max_id(response: httpx2.Response) -> str | None:
-    """The `max_id` of the `next` link; only the cursor is taken, so requests never leave the instance."""
-    link = response.links.get("next")
-    if not link or "url" not in link:
-        return None
-    values = parse_qs(urlsplit(link["url"]).query).get("max_id")
-    return values[0] if values and _ACCOUNT_ID.fullmatch(values[0]) else None
-
-
-def _reset_time(value: str | None) -> datetime | None:
-    """Mastodon sends an ISO-8601 time; some compatible servers send epoch seconds."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        if value.isdigit():
-            return datetime.fromtimestamp(int(value), tz=UTC)
-        parsed = datetime.fromisoformat(value)
-    except (ValueError, OverflowError, OSError):
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _utc(value: object) -> datetime:
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            pass
-        else:
-            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    raise LinkError("a status has no valid creation time")
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return None if value is None else int(value.strip())
-    except ValueError:
-        return None
-
-
-def _count(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None

@@ -96,10 +96,10 @@ def _purposes(p: Policies) -> Iterator[PolicyProblem]:
         for i, recipient in enumerate(purpose.recipients):
             if recipient not in p.recipients:
                 yield PolicyProblem(path + ("recipients", i), f"unknown recipient {recipient!r}")
-    for key, recipient in p.recipients.items():
-        if recipient.role not in RECIPIENT_ROLES:
+    for key, receiver in p.recipients.items():
+        if receiver.role not in RECIPIENT_ROLES:
             yield PolicyProblem(("recipients", key, "role"), f"role must be one of {sorted(RECIPIENT_ROLES)}")
-        if recipient.third_country is not None and not recipient.safeguards:
+        if receiver.third_country is not None and not receiver.safeguards:
             yield PolicyProblem(("recipients", key, "safeguards"), "a transfer outside the EEA needs safeguards")
 
 
@@ -124,12 +124,8 @@ def _retention(p: Policies) -> Iterator[PolicyProblem]:
         if (rule.days is None) != rule.starts.open_ended:
             yield PolicyProblem(("retention", key, "days"),
                                 "a day count is required, except for data kept until erasure or while in use")
-    numbers = {
-        "minimum_scoring_age": p.processing.minimum_scoring_age, "scoring_window_days": p.processing.scoring_window_days,
-        "export_link_days": p.processing.export_link_days, "consent_validity_days": p.processing.consent_validity_days,
-    }
-    for name, value in numbers.items():
-        if value <= 0:
+    for name in ("minimum_scoring_age", "scoring_window_days", "export_link_days", "consent_validity_days"):
+        if getattr(p.processing, name) <= 0:
             yield PolicyProblem(("processing", name), "must be positive")
     if p.processing.erasure_grace_days < 0:
         yield PolicyProblem(("processing", "erasure_grace_days"), "cannot be negative")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID, uuid4
 
@@ -15,6 +16,7 @@ from renown.domain.consent import (
     ConsentLedger,
     ConsentMethod,
     ConsentNotActive,
+    ConsentScopeInvalid,
     ConsentState,
     consent_network,
     new_event,
@@ -75,11 +77,11 @@ def _fields(event: ConsentEvent) -> dict[str, Any]:
     return {name: getattr(event, name) for name in ConsentEvent.__dataclass_fields__}
 
 
-async def grant_consent(
+async def record_grant(
     uow: SqlUnitOfWork, *, signer: Signer, member_id: UUID, purpose: ConsentPurpose, network: Network | None = None,
     language: str | None = None, method: ConsentMethod = ConsentMethod.API,
 ) -> ConsentRecorded:
-    """Record a consent under the notice in force and sign its receipt; granting twice records it once."""
+    """Append a grant and its signed receipt in the caller's transaction (a repeat under the same notice adds none)."""
     policies = policies_of(uow)
     network = consent_network(purpose, network, policies)
     ledger = await _active_member_ledger(uow, member_id)
@@ -90,10 +92,45 @@ async def grant_consent(
         return ConsentRecorded(current, last[0].receipt_jws)
     event = await _record(uow, ledger, signer=signer, purpose=purpose, network=network,
                           kind=ConsentEventType.GRANTED, method=method, language=language)
-    await uow.commit()
     assert event.receipt_jws is not None
     return ConsentRecorded(Consent(network, purpose, ConsentState.GIVEN, event.occurred_at, event.notice_version,
                                    event.expires_at), event.receipt_jws)
+
+
+async def grant_consent(
+    uow: SqlUnitOfWork, *, signer: Signer, member_id: UUID, purpose: ConsentPurpose, network: Network | None = None,
+    language: str | None = None, method: ConsentMethod = ConsentMethod.API,
+) -> ConsentRecorded:
+    """Record a consent under the notice in force, sign its receipt, and commit."""
+    recorded = await record_grant(uow, signer=signer, member_id=member_id, purpose=purpose, network=network,
+                                  language=language, method=method)
+    await uow.commit()
+    return recorded
+
+
+@dataclass(frozen=True)
+class LinkConsents:
+    """The consents a member gives while linking a network, recorded inside the linking transaction.
+
+    Matches `renown.services.linking.ConsentHook`; purposes given once for every network are
+    recorded without the network.
+    """
+
+    signer: Signer
+    method: ConsentMethod = ConsentMethod.API
+
+    async def __call__(
+        self, uow: SqlUnitOfWork, *, member_id: UUID, network: Network, purposes: tuple[str, ...], at: datetime,
+    ) -> None:
+        policies = policies_of(uow)
+        try:
+            wanted = [ConsentPurpose(p) for p in purposes]
+        except ValueError:
+            raise ConsentScopeInvalid("unknown consent purpose") from None
+        for purpose in wanted:
+            scope = network if policies.purpose(purpose).per_network else None
+            await record_grant(uow, signer=self.signer, member_id=member_id, purpose=purpose, network=scope,
+                               method=self.method)
 
 
 async def withdraw_consent(

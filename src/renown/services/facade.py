@@ -9,9 +9,12 @@ from typing import Any
 from uuid import UUID
 
 from renown.domain.activity import ActivityPage, ImportSummary, LinkedAccount, Network, ParsedArchive
+from renown.domain.consent import Consent, ConsentMethod
 from renown.domain.errors import ArchiveError, NotFound
 from renown.domain.member import AgeBracket, Member
-from renown.services import imports, members
+from renown.domain.policies import ConsentPurpose, Policies
+from renown.services import consent, imports, members
+from renown.services.consent_gate import ConsentGate
 from renown.services.linking import AccountLinking
 from renown.storage.uow import SqlUnitOfWork
 
@@ -26,6 +29,8 @@ class Services:
     parsers: Mapping[Network, Parser]
     archive_limits: Any
     spool_dir: Path
+    policies: Policies
+    signer: consent.Signer  # signs consent receipts (the token authority's key, published in the JWKS)
     linking: AccountLinking | None = None  # live OAuth links; None where no redirect URI is configured
 
     async def register(self, *, subject: str, display_name: str | None, age_bracket: AgeBracket) -> Member:
@@ -71,7 +76,43 @@ class Services:
         self, *, member_id: UUID, network: Network, path: Path, progress: Callable[[int], None] | None = None
     ) -> ImportSummary:
         """Parse and import one archive file in a single transaction."""
+        async with self.uow_factory() as uow:  # refuse before reading the archive at all
+            await ConsentGate.of(uow).require_ingestion(uow, member_id=member_id, network=network)
         archive = self.parse(network, path)
         async with self.uow_factory() as uow:
             return await imports.import_archive(
                 uow, member_id=member_id, network=network, archive=archive, progress=progress)
+
+    async def grant_consent(
+        self, *, member_id: UUID, purpose: ConsentPurpose, network: Network | None, language: str | None = None,
+        method: ConsentMethod = ConsentMethod.API,
+    ) -> consent.ConsentRecorded:
+        """Record a consent and return it with its signed receipt."""
+        async with self.uow_factory() as uow:
+            return await consent.grant_consent(uow, signer=self.signer, member_id=member_id, purpose=purpose,
+                                               network=network, language=language, method=method)
+
+    async def withdraw_consent(
+        self, *, member_id: UUID, purpose: ConsentPurpose, network: Network | None, language: str | None = None,
+        method: ConsentMethod = ConsentMethod.API,
+    ) -> consent.ConsentRecorded:
+        """Withdraw a consent (the same input as granting) and return it with its signed receipt."""
+        async with self.uow_factory() as uow:
+            return await consent.withdraw_consent(uow, signer=self.signer, member_id=member_id, purpose=purpose,
+                                                  network=network, language=language, method=method)
+
+    async def consents(self, member_id: UUID) -> list[Consent]:
+        async with self.uow_factory() as uow:
+            return await consent.current_consents(uow, member_id=member_id)
+
+    async def consent_receipts(self, member_id: UUID) -> list[str]:
+        async with self.uow_factory() as uow:
+            return await uow.consents.receipts(member_id)
+
+    async def apply_gpc(self, *, subject: str) -> bool | None:
+        """Honour `Sec-GPC: 1`: True if an opt-out was recorded, False if none was due, None if not a member."""
+        member = await self.find_member(subject=subject)
+        if member is None:
+            return None
+        async with self.uow_factory() as uow:
+            return await consent.apply_gpc(uow, signer=self.signer, member_id=member.id)

@@ -14,10 +14,10 @@ from renown.domain.activity import Network
 from renown.domain.consent import ConsentEvent, ConsentEventType, ConsentLedger, ConsentMethod
 from renown.domain.member import AgeBracket, Member, MemberStatus
 from renown.domain.policies import ConsentPurpose
-from renown.storage.tables import ConsentEventRow, MemberRow
+from renown.storage.tables import metadata
 
-EVENTS = ConsentEventRow.__table__
-MEMBERS = MemberRow.__table__
+EVENTS = metadata.tables["consent_event"]
+MEMBERS = metadata.tables["member"]
 
 
 def _event(row: Any) -> ConsentEvent:

@@ -74,10 +74,20 @@ def lockstep_reactors(graph: InteractionGraph, min_group: int) -> BoolArray:
     signature = np.add.reduceat(edge_hash[order], starts)
     degree = np.diff(np.r_[starts, len(src)])
     reactors = src[starts]
-    keys = np.stack([signature, degree.astype(np.uint64)], axis=1)
-    _, inverse, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
-    flagged[reactors[counts[inverse.ravel()] >= min_group]] = True
+    keys = signature ^ _splitmix(degree.astype(np.uint64))
+    flagged[reactors[group_sizes(keys) >= min_group]] = True
     return flagged
+
+
+def group_sizes(keys: U64) -> npt.NDArray[np.int64]:
+    """For each key, how many times it occurs (a sort, cheaper than np.unique's hashing here)."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    runs = np.diff(np.r_[starts, len(keys)])
+    sizes = np.empty(len(keys), np.int64)
+    sizes[order] = np.repeat(runs, runs)
+    return sizes
 
 
 def assess_reactors(

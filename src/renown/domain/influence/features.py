@@ -99,22 +99,25 @@ def network_features(
     posts = per_group(np.ones(len(a)))
     weighted_posts = per_group(weight)
     # Bot-like reactions are known per member (from the graph), not per post or type. Farms
-    # mostly like, so they are taken out of likes first, then out of the other reactions,
-    # in proportion across all of the member's posts in the window.
-    def per_member(values: FloatArray) -> FloatArray:
-        return np.bincount(a.member[content], weights=values[content], minlength=members)
+    # like, and like every post alike: take them out of each post's likes evenly, then
+    # whatever is left out of the member's other reactions in proportion.
+    def per_member(values: FloatArray, mask: BoolArray = content) -> FloatArray:
+        return np.bincount(a.member[mask], weights=values[mask], minlength=members)
 
-    like_total, other_total = per_member(likes), per_member(shares + replies)
-    seen = like_total + other_total
+    visible = content & ~np.isnan(a.likes)
+    like_posts = per_member(np.ones(len(a)), visible)
+    other_total = per_member(shares + replies)
+    seen = per_member(likes) + other_total
     if member_reactions is not None:
         seen = np.maximum(seen, member_reactions)
     bots = np.minimum(np.zeros(members) if bot_reactions is None else bot_reactions, seen)
-    like_keep = 1.0 - np.divide(np.minimum(bots, like_total), like_total, out=np.zeros(members), where=like_total > 0)
-    rest = np.maximum(bots - like_total, 0.0)
+    per_post = np.divide(bots, like_posts, out=np.zeros(members), where=like_posts > 0)
+    removed = np.where(visible, np.minimum(likes, per_post[a.member]), 0.0)
+    rest = np.maximum(bots - per_member(removed), 0.0)
     other_keep = 1.0 - np.divide(rest, other_total, out=np.zeros(members), where=other_total > 0).clip(0.0, 1.0)
     authenticity = 1.0 - np.divide(bots, seen, out=np.zeros(members), where=seen > 0)
-    lk, ok = like_keep[a.member], other_keep[a.member]
-    kept = model.like_weight * likes * lk + (model.reshare_weight * shares + model.reply_weight * replies) * ok
+    ok = other_keep[a.member]
+    kept = model.like_weight * (likes - removed) + (model.reshare_weight * shares + model.reply_weight * replies) * ok
     activity_weight = np.where(content, weight * kept, 0.0)
     weighted_reactions = per_group(activity_weight)
     weighted_reshares = per_group(weight * shares * ok)
@@ -154,11 +157,11 @@ def network_features(
     )  # fmt: skip
 
 
-def _consistency(group: np.ndarray, published_at: FloatArray, as_of: float, size: int, model: ScoringModel) -> FloatArray:
+def _consistency(member: np.ndarray, published_at: FloatArray, as_of: float, size: int, model: ScoringModel) -> FloatArray:
     """Decay-weighted share of days in the window with at least one activity."""
     days = int(np.ceil(model.window_days))
-    day = np.floor((as_of - published_at) / DAY).astype(np.int64)
-    active = np.unique(group.astype(np.int64) * days + day)
-    weight = np.exp2(-(active % days) / model.half_life_days)
-    full = np.exp2(-np.arange(days) / model.half_life_days).sum()
-    return np.bincount(active // days, weights=weight, minlength=size) / full
+    day = np.minimum(np.floor((as_of - published_at) / DAY).astype(np.int64), days - 1)
+    active = np.zeros((size, days), bool)  # a bitmap beats sorting millions of (member, day) keys
+    active[member, day] = True
+    decay = np.exp2(-np.arange(days) / model.half_life_days)
+    return (active.astype(np.float32) @ decay.astype(np.float32)).astype(np.float64) / decay.sum()
