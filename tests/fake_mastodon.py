@@ -10,16 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
-from uuid import UUID
 
 import httpx2
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
-
-from renown.domain.activity import Network
-from renown.storage.uow import SqlUnitOfWork
 
 HOST = "social.example.org"
 REDIRECT = "https://renown.example.org/link/mastodon"
@@ -53,18 +49,6 @@ def status(n: int, at: datetime, **extra: Any) -> dict[str, Any]:
     }
     body.update(extra)
     return body
-
-
-@dataclass
-class ConsentLedger:
-    """Stands in for the consent ledger: keeps what linking asked it to record."""
-
-    grants: list[tuple[UUID, Network, tuple[str, ...], datetime]] = field(default_factory=list)
-
-    async def __call__(
-        self, uow: SqlUnitOfWork, *, member_id: UUID, network: Network, purposes: tuple[str, ...], at: datetime
-    ) -> None:
-        self.grants.append((member_id, network, purposes, at))
 
 
 async def approve(mastodon: FakeMastodon, url: str) -> tuple[str, str]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,12 +14,18 @@ import click
 
 from renown.app import Runtime, build_runtime, check_keys, create_app
 from renown.domain.activity import Network
+from renown.domain.consent import ConsentMethod
 from renown.domain.errors import RenownError
 from renown.domain.member import AgeBracket
+from renown.domain.policies import ConsentPurpose, Policies
 from renown.domain.scopes import parse_scopes
+from renown.services.ropa import record_of_processing, ropa_markdown
 from renown.settings import Settings, SettingsError
 from renown.storage import migrate as migrations
 from renown.storage.keyring import KekState
+from renown.storage.policy_loader import PolicyError
+from renown.storage.policy_loader import PolicyError, check_data_map, load_policies
+from renown.storage.tables import metadata
 
 T = TypeVar("T")
 
@@ -33,7 +41,7 @@ def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(main())
-    except (RenownError, SettingsError) as error:
+    except (RenownError, SettingsError, PolicyError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
 
@@ -54,7 +62,8 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     settings = Settings()
     try:
         settings.check_production()
-    except SettingsError as error:
+        load_policies(settings.policies_dir)
+    except (SettingsError, PolicyError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
     if workers > 1:
@@ -91,12 +100,18 @@ def token(subject: str, scopes: str, ttl: int | None) -> None:
 @cli.command(name="import")
 @click.option("--member", "subject", required=True, help="The member's token subject (e.g. alice@example.org).")
 @click.option("--network", type=click.Choice([n.value for n in Network]), required=True)
+@click.option("--grant", "grants", multiple=True, type=click.Choice([p.value for p in ConsentPurpose]),
+              help="Record a consent the member gave for this network first (repeatable, e.g. scoring).")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_(subject: str, network: str, path: Path) -> None:
+def import_(subject: str, network: str, grants: tuple[str, ...], path: Path) -> None:
     """Import an archive for a member (registering them if needed), with a progress bar."""
     async def work(runtime: Runtime) -> Any:
         member = await runtime.services.register(
             subject=subject, display_name=None, age_bracket=AgeBracket.UNDECLARED)
+        for purpose in map(ConsentPurpose, grants):
+            scope = Network(network) if runtime.policies.purpose(purpose).per_network else None
+            await runtime.services.grant_consent(
+                member_id=member.id, purpose=purpose, network=scope, method=ConsentMethod.CLI)
         with click.progressbar(length=0, label="importing", show_pos=True) as bar:
             return await runtime.services.import_file(
                 member_id=member.id, network=Network(network), path=path, progress=bar.update)
@@ -158,6 +173,50 @@ def bench(args: tuple[str, ...]) -> None:
         click.echo("error: run `renown bench` from a source checkout (it needs ./benchmarks)", err=True)
         sys.exit(1)
     sys.exit(subprocess.call([sys.executable, "-m", "benchmarks", *args]))  # noqa: S603 - our own module
+
+
+@cli.group()
+def policies() -> None:
+    """Policies as data: validate them, and print the record of processing activities."""
+
+
+_POLICY_DIR = click.option("--dir", "folder", default=None, type=click.Path(file_okay=False, path_type=Path),
+                           help="Policy folder (default RENOWN_POLICIES_DIR, ./policies).")
+
+
+def _load_policies(folder: Path | None) -> tuple[Policies, Path]:
+    folder = folder or Settings().policies_dir
+    try:
+        return load_policies(folder), folder
+    except PolicyError as error:
+        for problem in error.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(1)
+
+
+@policies.command()
+@_POLICY_DIR
+def check(folder: Path | None) -> None:
+    """Validate the policy files, and the data map against every table; exit 1 on any problem."""
+    loaded, where = _load_policies(folder)
+    problems = check_data_map(loaded, metadata, where)
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    columns = sum(len(t.columns) for t in loaded.data_map.values())
+    click.echo(f"policies valid: {len(loaded.purposes)} purposes, {len(loaded.data_map)} tables and "
+               f"{columns} columns declared")
+
+
+@policies.command()
+@_POLICY_DIR
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+def ropa(folder: Path | None, fmt: str) -> None:
+    """Print the GDPR Art. 30 record of processing activities, generated from the policies."""
+    loaded, _ = _load_policies(folder)
+    record = record_of_processing(loaded, notice_version=loaded.current_notice(datetime.now(UTC).date()).version)
+    click.echo(json.dumps(record, indent=2, ensure_ascii=False) if fmt == "json" else ropa_markdown(record))
 
 
 def main() -> None:

@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from tests.api.conftest import bearer, gql
-from tests.fake_mastodon import HOST, REDIRECT, ConsentLedger, FakeClock, FakeMastodon, approve, status
+from tests.fake_mastodon import HOST, REDIRECT, FakeClock, FakeMastodon, approve, status
 
 from renown.app import Runtime
 from renown.connectors.mastodon_oauth import MastodonOAuth
 from renown.domain.activity import Network
+from renown.services.consent import LinkConsents
 from renown.services.linking import AccountLinking
 from renown.storage.uow import SqlUnitOfWork
 
@@ -45,18 +46,18 @@ def mastodon() -> FakeMastodon:
 
 
 @pytest.fixture
-def ledger(runtime: Runtime, mastodon: FakeMastodon) -> ConsentLedger:
-    ledger = ConsentLedger()
+def linking(runtime: Runtime, mastodon: FakeMastodon) -> AccountLinking:
+    """Wired as the composition root would, with the fake instance's transport and clock."""
     clock = mastodon.clock
     client = MastodonOAuth(redirect_uri=REDIRECT, transport=mastodon.transport(), clock=clock.now, sleep=clock.sleep)
     runtime.services.linking = AccountLinking(
-        uow_factory=lambda: SqlUnitOfWork(runtime.engine, runtime.vault, clock=clock.now),
-        clients={Network.MASTODON: client}, record_consents=ledger)
-    return ledger
+        uow_factory=lambda: SqlUnitOfWork(runtime.engine, runtime.vault, clock=clock.now, policies=runtime.policies),
+        clients={Network.MASTODON: client}, record_consents=LinkConsents(signer=runtime.tokens))
+    return runtime.services.linking
 
 
 async def test_member_links_syncs_and_unlinks_a_mastodon_account(
-    client: httpx.AsyncClient, runtime: Runtime, mastodon: FakeMastodon, ledger: ConsentLedger
+    client: httpx.AsyncClient, runtime: Runtime, mastodon: FakeMastodon, linking: AccountLinking
 ) -> None:
     # given a registered member
     alice = bearer(runtime)
@@ -69,7 +70,11 @@ async def test_member_links_syncs_and_unlinks_a_mastodon_account(
     # then her account is linked with its live counts and her consent is recorded
     assert completed == {"__typename": "AccountLinked", "account": {
         "network": "MASTODON", "handle": "@alice@social.example.org", "followers": 1200, "following": 87}}
-    assert [(g[1], g[2]) for g in ledger.grants] == [(Network.MASTODON, ("scoring",))]
+    async with runtime.uow() as uow:
+        member = await uow.members.by_subject("alice@example.org")
+        assert member is not None
+        events = await uow.consents.events(member.id)
+    assert [(e.network, e.purpose.value, e.event.value) for e in events] == [(Network.MASTODON, "scoring", "granted")]
     # when she syncs twice, then unlinks
     first = (await gql(client, SYNC, alice))["data"]["syncAccount"]
     second = (await gql(client, SYNC, alice))["data"]["syncAccount"]
@@ -84,7 +89,7 @@ async def test_member_links_syncs_and_unlinks_a_mastodon_account(
 
 
 async def test_link_requests_for_private_addresses_are_refused(
-    client: httpx.AsyncClient, runtime: Runtime, mastodon: FakeMastodon, ledger: ConsentLedger
+    client: httpx.AsyncClient, runtime: Runtime, mastodon: FakeMastodon, linking: AccountLinking
 ) -> None:
     # given a registered member
     alice = bearer(runtime)

@@ -8,14 +8,17 @@ from uuid import UUID
 
 import pytest
 import sqlalchemy as sa
-from tests.fake_mastodon import HOST, REDIRECT, ConsentLedger, FakeClock, FakeMastodon, approve, status
+from tests.fake_mastodon import HOST, REDIRECT, FakeClock, FakeMastodon, approve, status
 
 from renown.app import Runtime
 from renown.connectors.mastodon_api import instance_host
 from renown.connectors.mastodon_oauth import MastodonOAuth
 from renown.domain.activity import ActivityKind, ImportSummary, Network
+from renown.domain.consent import ConsentScopeInvalid
+from renown.domain.errors import ConsentRequired
 from renown.domain.linking import InstanceRefused, LinkError, LinkStateInvalid, NotLinked, OAuthGrant, UnlinkResult
 from renown.domain.member import AgeBracket
+from renown.services.consent import LinkConsents
 from renown.services.linking import AccountLinking
 from renown.storage.uow import SqlUnitOfWork
 
@@ -41,16 +44,12 @@ def mastodon(clock: FakeClock) -> FakeMastodon:
 
 
 @pytest.fixture
-def ledger() -> ConsentLedger:
-    return ConsentLedger()
-
-
-@pytest.fixture
-def linking(runtime: Runtime, clock: FakeClock, mastodon: FakeMastodon, ledger: ConsentLedger) -> AccountLinking:
+def linking(runtime: Runtime, clock: FakeClock, mastodon: FakeMastodon) -> AccountLinking:
     client = MastodonOAuth(redirect_uri=REDIRECT, transport=mastodon.transport(), clock=clock.now,
                            sleep=clock.sleep, page_size=2)
-    return AccountLinking(uow_factory=lambda: SqlUnitOfWork(runtime.engine, runtime.vault, clock=clock.now),
-                          clients={Network.MASTODON: client}, record_consents=ledger)
+    return AccountLinking(
+        uow_factory=lambda: SqlUnitOfWork(runtime.engine, runtime.vault, clock=clock.now, policies=runtime.policies),
+        clients={Network.MASTODON: client}, record_consents=LinkConsents(signer=runtime.tokens))
 
 
 async def member(runtime: Runtime, subject: str) -> UUID:
@@ -60,11 +59,18 @@ async def member(runtime: Runtime, subject: str) -> UUID:
     return added.id
 
 
-async def linked(linking: AccountLinking, mastodon: FakeMastodon, member_id: UUID) -> None:
+async def linked(
+    linking: AccountLinking, mastodon: FakeMastodon, member_id: UUID, purposes: tuple[str, ...] = ("scoring", "topics")
+) -> None:
     url = await linking.start_link(member_id=member_id, network=Network.MASTODON, instance=HOST,
-                                   purposes=["scoring", "topics"])
+                                   purposes=list(purposes))
     code, state = await approve(mastodon, url)
     await linking.complete_link(member_id=member_id, code=code, state=state)
+
+
+async def consents(runtime: Runtime, member_id: UUID) -> list[tuple[Network | None, str, str]]:
+    async with runtime.uow() as uow:
+        return [(e.network, e.purpose.value, e.event.value) for e in await uow.consents.events(member_id)]
 
 
 async def stored_grant(runtime: Runtime, member_id: UUID) -> OAuthGrant | None:
@@ -74,7 +80,7 @@ async def stored_grant(runtime: Runtime, member_id: UUID) -> OAuthGrant | None:
 
 
 async def test_link_flow_with_pkce_stores_the_account_and_records_the_consents(
-    runtime: Runtime, linking: AccountLinking, mastodon: FakeMastodon, ledger: ConsentLedger
+    runtime: Runtime, linking: AccountLinking, mastodon: FakeMastodon
 ) -> None:
     # given a member
     alice = await member(runtime, "alice@example.org")
@@ -98,7 +104,8 @@ async def test_link_flow_with_pkce_stores_the_account_and_records_the_consents(
     assert grant is not None
     assert list(mastodon.tokens) == [grant.access_token]
     assert grant.expires_at == START + timedelta(hours=2)
-    assert ledger.grants == [(alice, Network.MASTODON, ("scoring", "topics"), START)]
+    assert await consents(runtime, alice) == [
+        (Network.MASTODON, "scoring", "granted"), (Network.MASTODON, "topics", "granted")]
     # and a second link request reuses the registration
     await linking.start_link(member_id=alice, network=Network.MASTODON, instance=HOST, purposes=[])
     assert list(mastodon.apps) == ["client-1"]
@@ -117,7 +124,7 @@ async def test_a_wrong_code_verifier_is_refused_by_the_instance(mastodon: FakeMa
 
 
 async def test_a_state_not_issued_to_this_member_or_expired_is_refused(
-    runtime: Runtime, linking: AccountLinking, mastodon: FakeMastodon, ledger: ConsentLedger, clock: FakeClock
+    runtime: Runtime, linking: AccountLinking, mastodon: FakeMastodon, clock: FakeClock
 ) -> None:
     # given Alice's pending link request
     alice, bob = await member(runtime, "alice@example.org"), await member(runtime, "bob@example.org")
@@ -135,7 +142,7 @@ async def test_a_state_not_issued_to_this_member_or_expired_is_refused(
     # and nothing was exchanged, stored or consented
     assert stale.value.code == "LINK_STATE_INVALID"
     assert mastodon.tokens == {}
-    assert ledger.grants == []
+    assert await consents(runtime, alice) == []
     assert await runtime.services.accounts(alice) == []
     assert await runtime.services.accounts(bob) == []
 
@@ -186,6 +193,23 @@ async def test_a_second_sync_stops_at_known_statuses_and_imports_only_new_ones(
     assert (summary.imported, summary.skipped) == (1, 2)
     assert [c for c in mastodon.api_calls if "statuses" in c] == [
         "/api/v1/accounts/1/statuses?limit=2", "/api/v1/accounts/1/statuses?limit=2&max_id=106"]
+
+
+async def test_without_an_ingestion_consent_nothing_is_fetched_or_stored(
+    runtime: Runtime, linking: AccountLinking, mastodon: FakeMastodon
+) -> None:
+    # given an account linked for a public profile only
+    alice = await member(runtime, "alice@example.org")
+    await linked(linking, mastodon, alice, purposes=("public_profile",))
+    # when Renown is asked to sync it, then the consent gate refuses before any status is fetched
+    with pytest.raises(ConsentRequired):
+        await linking.sync(member_id=alice, network=Network.MASTODON)
+    assert mastodon.api_calls == ["/api/v1/accounts/verify_credentials"]
+    # and an unknown purpose is refused before the instance is even contacted
+    with pytest.raises(ConsentScopeInvalid):
+        await linking.start_link(member_id=alice, network=Network.MASTODON, instance="other.example.org",
+                                 purposes=["scoring", "resale"])
+    assert list(mastodon.apps) == ["client-1"]
 
 
 @pytest.mark.parametrize("announce_expiry", [True, False], ids=["expires_in", "401"])

@@ -127,3 +127,29 @@ def test_the_bulk_insert_names_every_activity_column_in_table_order() -> None:
     from renown.storage.activities import COLUMNS
 
     assert COLUMNS == tuple(c.name for c in ACTIVITIES.columns)
+
+
+class Interrupted(Exception):
+    pass
+
+
+async def test_an_interrupted_rotation_resumes_where_it_stopped(runtime: Runtime) -> None:
+    # given three members and a rotation killed after its first batch of one
+    for name in ("alice", "bob", "carol"):
+        await member_with_posts(runtime, f"{name}@example.org", 1)
+    runtime.vault.keyring.add_version()
+
+    def die(_: int) -> None:
+        raise Interrupted
+
+    async with runtime.engine.connect() as conn:
+        with pytest.raises(Interrupted):
+            await runtime.vault.rewrap(conn, batch_size=1, progress=die)
+    # then the finished batch is committed and the rest waits
+    async with runtime.engine.connect() as conn:
+        assert await runtime.vault.keys_not_current(conn) == 2
+        # when the rotation runs again, it re-wraps only what is left
+        assert await runtime.vault.rewrap(conn, batch_size=1) == 2
+        assert await runtime.vault.keys_not_current(conn) == 0
+    runtime.vault.keyring.set_state(1, KekState.RETIRED)
+    await check_keys(runtime)

@@ -33,7 +33,7 @@ class Clock:
 
 
 def unit_of_work(runtime: Runtime, clock: Clock) -> SqlUnitOfWork:
-    return SqlUnitOfWork(runtime.engine, runtime.vault, clock=clock)
+    return SqlUnitOfWork(runtime.engine, runtime.vault, clock=clock, policies=runtime.policies)
 
 
 async def add_member(runtime: Runtime, clock: Clock, subject: str = "alice@example.org") -> UUID:

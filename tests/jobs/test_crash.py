@@ -33,6 +33,7 @@ def start_worker(
         **os.environ,
         "RENOWN_DATABASE_URL": settings.effective_database_url,
         "RENOWN_VAR_DIR": str(settings.var_dir),
+        "RENOWN_POLICIES_DIR": str(settings.policies_dir),
         "RENOWN_ENVIRONMENT": "development",
         "RENOWN_JOB_LEASE_SECONDS": str(LEASE_SECONDS),
         "RENOWN_TEST_CRASH_AT": crash_at,

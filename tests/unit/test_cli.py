@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from renown.__main__ import cli
 from renown.app import build_runtime
+from renown.domain.member import AgeBracket
 from renown.domain.scopes import Scope
 from renown.settings import Settings
 
@@ -19,6 +20,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RENOWN_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("RENOWN_ENVIRONMENT", "development")
     monkeypatch.delenv("RENOWN_DATABASE_URL", raising=False)
+    monkeypatch.setenv("RENOWN_POLICIES_DIR", str(Path(__file__).parents[2] / "policies"))
     monkeypatch.chdir(tmp_path)
     return tmp_path / "var"
 
@@ -75,3 +77,27 @@ def test_production_refuses_to_mint_development_tokens(env: Path, monkeypatch: p
     result = CliRunner().invoke(cli, ["token", "--member", "alice@example.org"])
     assert result.exit_code == 1
     assert result.output.startswith("error: refusing to start in production: ")
+
+
+def test_keys_rotate_then_retire_the_old_version(env: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+
+    async def two_members() -> None:
+        runtime = build_runtime(Settings(_env_file=None))  # type: ignore[call-arg]
+        try:
+            for name in ("alice", "bob"):
+                await runtime.services.register(subject=f"{name}@example.org", display_name=None,
+                                                age_bracket=AgeBracket.ADULT)
+        finally:
+            await runtime.close()
+
+    asyncio.run(two_members())
+    refused = runner.invoke(cli, ["keys", "retire", "1"])
+    assert (refused.exit_code, refused.output) == (
+        1, "error: data keys still need version 1: run `renown keys rotate` first\n")
+    rotated = runner.invoke(cli, ["keys", "rotate"])
+    assert rotated.exit_code == 0, rotated.output
+    assert rotated.output.endswith("re-wrapped 2 data keys\n")
+    retired = runner.invoke(cli, ["keys", "retire", "1"])
+    assert (retired.exit_code, retired.output) == (0, "key-encryption key version 1 retired\n")

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import strawberry
 
+from renown.api.consent.mutations import ConsentMutations
 from renown.api.imports.mutations import ImportMutations
 from renown.api.linking.mutations import LinkingMutations
 from renown.api.members.queries import MemberMutations, MemberQueries
+from renown.api.policies.queries import PolicyQueries
 from renown.api.protection import TokenBuckets
 from renown.api.protection import build_schema as protected_schema
 from renown.domain.errors import RenownError
 
 
 @strawberry.type
-class Query(MemberQueries):
+class Query(MemberQueries, PolicyQueries):
     pass
 
 
 @strawberry.type
-class Mutation(MemberMutations, ImportMutations, LinkingMutations):
+class Mutation(MemberMutations, ImportMutations, LinkingMutations, ConsentMutations):
     pass
 
 

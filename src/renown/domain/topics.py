@@ -28,10 +28,23 @@ class TaxonomyInvalid(RenownError):
     code = "TAXONOMY_INVALID"
 
 
+class _FoldTable(dict[int, str]):
+    """str.translate table that strips accents, filled one character at a time as met."""
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(code))
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Lower-case and strip accents so 'Développeur' and 'developpeur' match."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    lowered = text.casefold()
+    return lowered if lowered.isascii() else lowered.translate(_FOLD)
 
 
 def words(text: str) -> tuple[str, ...]:

@@ -52,7 +52,7 @@ class Worker:
         self.stop = asyncio.Event()
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.env.engine, self.env.vault, clock=self.clock)
+        return SqlUnitOfWork(self.env.engine, self.env.vault, clock=self.clock, policies=self.env.policies)
 
     async def run(self) -> None:
         """Claim and run jobs until `stop` is set; wait `poll_seconds` whenever the queue is empty."""

@@ -19,6 +19,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from renown.domain.jobs import Job, StepStatus, error_label
+from renown.domain.policies import Policies
 from renown.services.auth import TokenAuthority
 from renown.settings import Settings
 from renown.storage.uow import SqlUnitOfWork
@@ -34,6 +35,7 @@ class Environment(Protocol):
     engine: AsyncEngine
     vault: Vault
     tokens: TokenAuthority
+    policies: Policies
 
 
 class StopRequested(Exception):  # noqa: N818 - a signal, not an error
@@ -58,7 +60,7 @@ class JobContext:
     ended_early: bool = False
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.env.engine, self.env.vault, clock=self.clock)
+        return SqlUnitOfWork(self.env.engine, self.env.vault, clock=self.clock, policies=self.env.policies)
 
     def now(self) -> datetime:
         return self.clock()

@@ -118,53 +118,62 @@ class Population:
     def accounts_of(self, i: int) -> list[tuple[AccountProfile, datetime]]:
         """Member i's accounts with their creation times."""
         a = self.accounts
-        handle = self.member(i).handle
+        who = self.member(i)
+        rows = self._slice(a.member, i)
         out = []
-        for row in self._slice(a.member, i):
-            network = NETWORKS[int(a.network[row])]
-            followers = None if np.isnan(a.followers[row]) else int(a.followers[row])
-            profile = AccountProfile(network, handle, self.member(i).display_name, followers, int(a.following[row]))
-            out.append((profile, self.as_of - timedelta(days=float(a.age_days[row]))))
+        for code, followers, following, age in zip(
+            a.network[rows.start : rows.stop].tolist(), a.followers[rows.start : rows.stop].tolist(),
+            a.following[rows.start : rows.stop].tolist(), a.age_days[rows.start : rows.stop].tolist(), strict=True,
+        ):  # fmt: skip
+            profile = AccountProfile(NETWORKS[code], who.handle, who.display_name, _count(followers), _count(following))
+            out.append((profile, self.as_of - timedelta(days=age)))
         return out
 
     def activity_id(self, row: int) -> str:
         """The external id of activity `row` (stable for a given population)."""
         member = int(self.activities.member[row])
         first = self._slice(self.activities.member, member).start
-        network = NETWORKS[int(self.activities.network[row])].value
-        return f"demo-{network}-{member:07d}-{row - first:04d}"
+        return _activity_id(NETWORKS[int(self.activities.network[row])], member, row - first)
 
     def activities_of(self, i: int) -> list[Activity]:
         """Build member i's activities, texts included (seeded per member, so order-free)."""
         a = self.activities
-        rng = np.random.default_rng([self.seed, i])
+        lo, hi = self._slice(a.member, i).start, self._slice(a.member, i).stop
+        uniforms = np.random.default_rng([self.seed, i]).random((hi - lo, 4)).tolist()
         language = "fr" if self.draws.french[i] else "en"
         handle = self.member(i).handle
+        topics = self.taxonomy.topics
+        columns = (a.network, a.kind, a.published_at, a.likes, a.reshares, a.replies, a.topic)
         out = []
-        for row in self._slice(a.member, i):
-            topic = int(a.topic[row])
-            text, hashtags = render_post(rng, self.taxonomy.topics[topic] if topic >= 0 else None, language)
-            network = NETWORKS[int(a.network[row])]
-            external_id = self.activity_id(row)
+        for j, (code, kind, published, likes, reshares, replies, topic) in enumerate(
+            zip(*(c[lo:hi].tolist() for c in columns), strict=True)
+        ):
+            network = NETWORKS[code]
+            text, hashtags = render_post(uniforms[j], topics[topic] if topic >= 0 else None, language)
+            external_id = _activity_id(network, i, j)
             out.append(
                 Activity(
                     network=network,
                     external_id=external_id,
-                    kind=KINDS[int(a.kind[row])],
-                    published_at=datetime.fromtimestamp(float(a.published_at[row]), UTC),
+                    kind=KINDS[kind],
+                    published_at=datetime.fromtimestamp(published, UTC),
                     text=text,
                     url=f"https://{network.value}.example.org/{handle}/{external_id}",
-                    likes=_count(a.likes[row]),
-                    reshares=_count(a.reshares[row]),
-                    replies=_count(a.replies[row]),
+                    likes=_count(likes),
+                    reshares=_count(reshares),
+                    replies=_count(replies),
                     hashtags=hashtags,
                 )
             )
         return out
 
 
+def _activity_id(network: Network, member: int, position: int) -> str:
+    return f"demo-{network.value}-{member:07d}-{position:04d}"
+
+
 def _count(value: float) -> int | None:
-    return None if np.isnan(value) else int(value)
+    return None if value != value else int(value)  # NaN is the only value unequal to itself
 
 
 def generate_population(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Sequence
 
 from renown.domain.topics import Topic
 
@@ -47,20 +47,21 @@ def display_name(first: int, last: int) -> str:
     return f"{FIRST_NAMES[first % len(FIRST_NAMES)]} {LAST_NAMES[last % len(LAST_NAMES)]}"
 
 
-def render_post(rng: np.random.Generator, topic: Topic | None, language: str) -> tuple[str, tuple[str, ...]]:
-    """Build one post's text and hashtags from a topic's keywords (chatter when topic is None)."""
+def render_post(u: Sequence[float], topic: Topic | None, language: str) -> tuple[str, tuple[str, ...]]:
+    """Build one post's text and hashtags from a topic's keywords, using four uniforms in [0, 1)."""
     if topic is None:
         options = CHATTER[language]
-        return options[int(rng.integers(len(options)))], ()
+        return options[int(u[0] * len(options))], ()
     keywords = (topic.keywords_fr if language == "fr" else topic.keywords_en) or topic.keywords_en or topic.keywords_fr
     if keywords:
-        picks = rng.choice(len(keywords), size=min(2, len(keywords)), replace=False)
-        a, b = keywords[int(picks[0])], keywords[int(picks[-1])]
+        first = int(u[0] * len(keywords))
+        second = (first + 1 + int(u[1] * (len(keywords) - 1))) % len(keywords)  # a different one when possible
+        a, b = keywords[first], keywords[second]
     else:
         a = b = topic.name(language)
     templates = TEMPLATES[language]
-    text = templates[int(rng.integers(len(templates)))].format(a=a, b=b)
+    text = templates[int(u[2] * len(templates))].format(a=a, b=b)
     hashtags: tuple[str, ...] = ()
-    if topic.hashtags and rng.random() < 0.5:
-        hashtags = (topic.hashtags[int(rng.integers(len(topic.hashtags)))],)
+    if topic.hashtags and u[3] < 0.5:
+        hashtags = (topic.hashtags[int(u[3] * 2 * len(topic.hashtags))],)
     return text, hashtags

@@ -30,7 +30,8 @@ from renown.domain.activity import (
     Network,
     ParsedArchive,
 )
-from renown.domain.errors import DecryptionFailed
+from renown.domain.consent import ConsentScopeInvalid
+from renown.domain.errors import DecryptionFailed, RenownError
 from renown.domain.linking import (
     LinkError,
     LinkingUnsupported,
@@ -41,6 +42,8 @@ from renown.domain.linking import (
     RevocationFailed,
     UnlinkResult,
 )
+from renown.domain.policies import ConsentPurpose
+from renown.services.consent_gate import ConsentGate
 from renown.services.imports import import_archive
 from renown.storage.uow import SqlUnitOfWork
 from renown.storage.vault import MemberCipher
@@ -89,7 +92,8 @@ class OAuthClient(Protocol):
 
 
 class ConsentHook(Protocol):
-    """Records the purposes a member grants for a network, inside the linking transaction."""
+    """Records the purposes a member grants for a network, inside the linking transaction
+    (`renown.services.consent.LinkConsents`)."""
 
     async def __call__(
         self, uow: SqlUnitOfWork, *, member_id: UUID, network: Network, purposes: tuple[str, ...], at: datetime
@@ -126,6 +130,10 @@ class AccountLinking:
         """Register Renown at the instance if needed; return the URL where the member approves the link."""
         client = self._client(network)
         host = client.normalize_instance(instance)
+        try:
+            chosen = tuple(dict.fromkeys(ConsentPurpose(p).value for p in purposes))
+        except ValueError:
+            raise ConsentScopeInvalid("unknown consent purpose") from None
         async with self.uow_factory() as uow:
             cipher = await uow.vault.load(uow.connection, member_id)
             app = await uow.oauth.app(network, host, at=uow.now())
@@ -135,7 +143,7 @@ class AccountLinking:
             async with self.uow_factory() as uow:
                 app = await uow.oauth.add_app(registered, at=uow.now())
                 await uow.commit()
-        pending = PendingLink(network, host, client.new_code_verifier(), tuple(dict.fromkeys(purposes)), now)
+        pending = PendingLink(network, host, client.new_code_verifier(), chosen, now)
         state = seal_state(cipher, pending)
         return await client.authorization_url(app, state=state, code_verifier=pending.code_verifier)
 
@@ -156,17 +164,21 @@ class AccountLinking:
         except LinkError:
             await self._revoke_quietly(client, app, grant)
             raise
-        async with self.uow_factory() as uow:
-            now = uow.now()
-            previous = await uow.oauth.grant(cipher, pending.network)
-            account_id = await uow.accounts.link(cipher, profile, at=now)
-            await uow.oauth.store_grant(cipher, account_id, grant)
-            await self.record_consents(uow, member_id=member_id, network=pending.network,
-                                       purposes=pending.purposes, at=now)
-            await uow.commit()
-            linked = next(a for a in await uow.accounts.for_member(member_id) if a.id == account_id)
-            superseded = None if previous is None or previous[1].access_token == grant.access_token else \
-                (await uow.oauth.app(pending.network, previous[1].instance, at=now), previous[1])
+        try:
+            async with self.uow_factory() as uow:
+                now = uow.now()
+                previous = await uow.oauth.grant(cipher, pending.network)
+                account_id = await uow.accounts.link(cipher, profile, at=now)
+                await uow.oauth.store_grant(cipher, account_id, grant)
+                await self.record_consents(uow, member_id=member_id, network=pending.network,
+                                           purposes=pending.purposes, at=now)
+                linked = next(a for a in await uow.accounts.for_member(member_id) if a.id == account_id)
+                superseded = None if previous is None or previous[1].access_token == grant.access_token else \
+                    (await uow.oauth.app(pending.network, previous[1].instance, at=now), previous[1])
+                await uow.commit()
+        except RenownError:
+            await self._revoke_quietly(client, app, grant)  # nothing was stored: leave no live grant behind
+            raise
         if superseded is not None and superseded[0] is not None:
             await self._revoke_quietly(client, superseded[0], superseded[1])
         return linked
@@ -177,8 +189,10 @@ class AccountLinking:
         async with self.uow_factory() as uow:
             cipher = await uow.vault.load(uow.connection, member_id)
             account_row, grant, app = await self._linked(uow, cipher, network)
+            # Fetch nothing that could not be stored (the import checks again in its own transaction).
+            await ConsentGate.of(uow).require_ingestion(uow, member_id=member_id, network=network)
             known = await uow.activities.known_indexes(member_id, network)
-            post_index = uow.activities.post_index  # needs only the vault, so it outlives the unit of work
+            index_of = uow.activities.index_function(network)  # needs only the vault: outlives the unit of work
 
         async def keep(refreshed: OAuthGrant) -> None:
             # Committed at once: a rotated refresh token must not be lost if the sync fails later.
@@ -189,7 +203,7 @@ class AccountLinking:
         async with client.session(app, grant, on_refresh=keep) as session:
             account_id, profile = await session.account()
             activities = await session.activities(
-                account_id, known=lambda external_id: post_index(network, external_id) in known)
+                account_id, known=lambda external_id: index_of(external_id) in known)
         archive = ParsedArchive(account=profile, activities=iter(activities), coverage=client.coverage())
         async with self.uow_factory() as uow:
             return await import_archive(uow, member_id=member_id, network=network, archive=archive)

@@ -6,11 +6,10 @@ from typing import Annotated
 
 import strawberry
 
-from renown.api.consent.types import ConsentGranted, ConsentNode, ConsentPurposeEnum, ConsentWithdrawn
+from renown.api.consent.types import ConsentGranted, ConsentNode, ConsentWithdrawn
 from renown.api.context import Info
 from renown.api.errors import NotRegistered, RequestRefused
 from renown.api.members.queries import subject_of
-from renown.api.members.types import NetworkEnum
 from renown.api.permissions import IsMember
 from renown.domain.activity import Network
 from renown.domain.errors import RenownError
@@ -27,12 +26,12 @@ LANGUAGE = "The language the notice was read in (`en`, `fr`); the receipt is wri
 @strawberry.type
 class ConsentMutations:
     @strawberry.mutation(
-        permission_classes=[IsMember],
+        permission_classes=IsMember,
         description="Give one consent under the current privacy notice; returns its signed receipt.",
     )
     async def grant_consent(
-        self, info: Info, purpose: ConsentPurposeEnum,
-        network: Annotated[NetworkEnum | None, strawberry.argument(description=NETWORK)] = None,
+        self, info: Info, purpose: ConsentPurpose,
+        network: Annotated[Network | None, strawberry.argument(description=NETWORK)] = None,
         language: Annotated[str | None, strawberry.argument(description=LANGUAGE)] = None,
     ) -> GrantConsentResult:
         member = await info.context.services.find_member(subject=subject_of(info))
@@ -40,19 +39,18 @@ class ConsentMutations:
             return NotRegistered.make()
         try:
             recorded = await info.context.services.grant_consent(
-                member_id=member.id, purpose=ConsentPurpose(purpose),
-                network=None if network is None else Network(network), language=language)
+                member_id=member.id, purpose=purpose, network=network, language=language)
         except RenownError as error:
             return RequestRefused.from_error(error)
         return ConsentGranted(consent=ConsentNode.from_consent(recorded.consent), receipt=recorded.receipt)
 
     @strawberry.mutation(
-        permission_classes=[IsMember],
+        permission_classes=IsMember,
         description="Withdraw one consent, with the same input as giving it; it takes effect at once.",
     )
     async def withdraw_consent(
-        self, info: Info, purpose: ConsentPurposeEnum,
-        network: Annotated[NetworkEnum | None, strawberry.argument(description=NETWORK)] = None,
+        self, info: Info, purpose: ConsentPurpose,
+        network: Annotated[Network | None, strawberry.argument(description=NETWORK)] = None,
         language: Annotated[str | None, strawberry.argument(description=LANGUAGE)] = None,
     ) -> WithdrawConsentResult:
         member = await info.context.services.find_member(subject=subject_of(info))
@@ -60,8 +58,7 @@ class ConsentMutations:
             return NotRegistered.make()
         try:
             recorded = await info.context.services.withdraw_consent(
-                member_id=member.id, purpose=ConsentPurpose(purpose),
-                network=None if network is None else Network(network), language=language)
+                member_id=member.id, purpose=purpose, network=network, language=language)
         except RenownError as error:
             return RequestRefused.from_error(error)
         return ConsentWithdrawn(consent=ConsentNode.from_consent(recorded.consent), receipt=recorded.receipt,

@@ -7,24 +7,24 @@ from uuid import UUID
 
 import strawberry
 
+import renown.api.members.types  # noqa: F401 - registers the Network enum before these types use it
 from renown.api.context import Info
-from renown.api.members.types import NetworkEnum
+from renown.domain.activity import Network
 from renown.domain.consent import Consent, ConsentState
 from renown.domain.policies import ConsentPurpose
 
-ConsentPurposeEnum = strawberry.enum(
-    ConsentPurpose, name="ConsentPurpose",
-    description="A purpose the member may grant or refuse; every one is optional (see `policy.purposes`).")
-ConsentStateEnum = strawberry.enum(
-    ConsentState, name="ConsentState", description="Where a consent stands; only GIVEN lets processing run.")
+# The domain's enums, registered with strawberry here so the domain stays framework-free.
+strawberry.enum(ConsentPurpose, name="ConsentPurpose",
+                description="A purpose the member may grant or refuse; every one is optional (see `policy.purposes`).")
+strawberry.enum(ConsentState, name="ConsentState", description="Where a consent stands; only GIVEN lets processing run.")
 
 
 @strawberry.type(name="Consent", description="One consent: a purpose, on one network when it is given per network.")
 class ConsentNode:
-    network: NetworkEnum | None = strawberry.field(
+    network: Network | None = strawberry.field(
         description="The network it covers; null for purposes given once for every network.")
-    purpose: ConsentPurposeEnum
-    state: ConsentStateEnum
+    purpose: ConsentPurpose
+    state: ConsentState
     since: datetime | None = strawberry.field(description="When it reached this state; null if never asked.")
     notice_version: str | None = strawberry.field(description="The privacy notice it was given under.")
     expires_at: datetime | None = strawberry.field(description="When a given consent lapses unless renewed.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
@@ -11,6 +12,9 @@ from renown.api.context import Info
 from renown.api.pagination import PageInfo, check_first, decode_cursor, encode_cursor
 from renown.domain.activity import ActivityKind, Network, StoredActivity
 from renown.domain.member import AgeBracket, Member
+
+if TYPE_CHECKING:
+    from renown.api.consent.types import ConsentNode
 
 # The domain's enums, registered with strawberry here so the domain stays framework-free.
 strawberry.enum(Network, name="Network", description="A social network Renown can read.")
@@ -100,6 +104,16 @@ class MemberType:
         return ActivityConnection(
             edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None)
         )
+
+    @strawberry.field(description="Every consent the member can give, per linked network, and where each stands.")
+    async def consents(self, info: Info) -> list[Annotated[ConsentNode, strawberry.lazy("renown.api.consent.types")]]:
+        from renown.api.consent.types import member_consents  # noqa: PLC0415 - that module imports this one
+
+        return await member_consents(info, self.member_id)
+
+    @strawberry.field(description="Signed Kantara consent receipts (compact JWS) of every grant and withdrawal.")
+    async def consent_receipts(self, info: Info) -> list[str]:
+        return await info.context.services.consent_receipts(self.member_id)
 
 
 

@@ -51,10 +51,6 @@ def decay_weights(published_at: FloatArray, as_of: float, model: ScoringModel) -
     return np.where(inside, np.exp2(-np.maximum(age, 0.0) / model.half_life_days), 0.0), inside
 
 
-def _covered(values: FloatArray) -> FloatArray:
-    return (~np.isnan(values)).astype(np.float64)
-
-
 def fit_priors(features_without_priors: NetworkFeatures) -> Priors:
     """Pool every account's evidence into one reaction rate per network."""
     f = features_without_priors
@@ -88,49 +84,52 @@ def network_features(
     n_net = len(NETWORKS)
     size = members * n_net
     a = activities
-    weight, inside = decay_weights(a.published_at, as_of, model)
-    content = inside & (a.kind != RESHARE)
-    group = a.member * n_net + a.network.astype(np.int64)
-    likes, shares, replies = (np.nan_to_num(v) for v in (a.likes, a.reshares, a.replies))
+    weight_all, inside = decay_weights(a.published_at, as_of, model)
+    rows = np.flatnonzero(inside & (a.kind != RESHARE))  # own content in the window
+    member = a.member[rows]
+    group = member * n_net + a.network[rows].astype(np.int64)
+    weight = weight_all[rows]
+    raw_likes, raw_shares, raw_replies = a.likes[rows], a.reshares[rows], a.replies[rows]
+    likes, shares, replies = np.nan_to_num(raw_likes), np.nan_to_num(raw_shares), np.nan_to_num(raw_replies)
 
-    def per_group(values: FloatArray, mask: BoolArray = content) -> FloatArray:
-        return np.bincount(group[mask], weights=values[mask], minlength=size).reshape(members, n_net)
+    def per_group(values: FloatArray | None) -> FloatArray:
+        return np.bincount(group, weights=values, minlength=size).reshape(members, n_net).astype(np.float64)
 
-    posts = per_group(np.ones(len(a)))
+    def per_member(values: FloatArray | None) -> FloatArray:
+        return np.bincount(member, weights=values, minlength=members).astype(np.float64)
+
+    posts = per_group(None)
     weighted_posts = per_group(weight)
     # Bot-like reactions are known per member (from the graph), not per post or type. Farms
     # like, and like every post alike: take them out of each post's likes evenly, then
     # whatever is left out of the member's other reactions in proportion.
-    def per_member(values: FloatArray, mask: BoolArray = content) -> FloatArray:
-        return np.bincount(a.member[mask], weights=values[mask], minlength=members)
-
-    visible = content & ~np.isnan(a.likes)
-    like_posts = per_member(np.ones(len(a)), visible)
+    visible = ~np.isnan(raw_likes)
+    like_posts = per_member(visible.astype(np.float64))
     other_total = per_member(shares + replies)
     seen = per_member(likes) + other_total
     if member_reactions is not None:
         seen = np.maximum(seen, member_reactions)
     bots = np.minimum(np.zeros(members) if bot_reactions is None else bot_reactions, seen)
     per_post = np.divide(bots, like_posts, out=np.zeros(members), where=like_posts > 0)
-    removed = np.where(visible, np.minimum(likes, per_post[a.member]), 0.0)
+    removed = np.minimum(likes, per_post[member]) * visible
     rest = np.maximum(bots - per_member(removed), 0.0)
     other_keep = 1.0 - np.divide(rest, other_total, out=np.zeros(members), where=other_total > 0).clip(0.0, 1.0)
     authenticity = 1.0 - np.divide(bots, seen, out=np.zeros(members), where=seen > 0)
-    ok = other_keep[a.member]
-    kept = model.like_weight * (likes - removed) + (model.reshare_weight * shares + model.reply_weight * replies) * ok
-    activity_weight = np.where(content, weight * kept, 0.0)
-    weighted_reactions = per_group(activity_weight)
-    weighted_reshares = per_group(weight * shares * ok)
-    react_cover = per_group(_covered(a.likes) + _covered(a.reshares) + _covered(a.replies)) > 0
-    share_cover = per_group(_covered(a.reshares)) > 0
+    keep = other_keep[member]
+    kept = model.like_weight * (likes - removed) + (model.reshare_weight * shares + model.reply_weight * replies) * keep
+    activity_weight = np.zeros(len(a))
+    activity_weight[rows] = weight * kept
+    weighted_reactions = per_group(activity_weight[rows])
+    weighted_reshares = per_group(weight * shares * keep)
+    react_cover = per_group((visible | ~np.isnan(raw_shares) | ~np.isnan(raw_replies)).astype(np.float64)) > 0
+    share_cover = per_group((~np.isnan(raw_shares)).astype(np.float64)) > 0
 
+    account_group = accounts.member * n_net + accounts.network.astype(np.int64)
     followers = np.full(size, np.nan)
-    np.fmax.at(followers, accounts.member * n_net + accounts.network.astype(np.int64), accounts.followers)
+    np.fmax.at(followers, account_group, accounts.followers)
     followers = followers.reshape(members, n_net)
-    has_network = (np.bincount(group, minlength=size) > 0).reshape(members, n_net)
-    has_network |= (np.bincount(accounts.member * n_net + accounts.network, minlength=size) > 0).reshape(
-        members, n_net
-    )
+    all_groups = a.member * n_net + a.network.astype(np.int64)
+    has_network = (np.bincount(np.concatenate([all_groups, account_group]), minlength=size) > 0).reshape(members, n_net)
 
     consistency = _consistency(a.member[inside], a.published_at[inside], as_of, members, model)
     raw = np.full((members, n_net, len(NETWORK_FACTORS)), np.nan)

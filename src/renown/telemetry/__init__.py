@@ -1,0 +1,1 @@
+"""Observability: JSON logs with request ids, the access log, and Prometheus metrics."""

@@ -1,0 +1,89 @@
+"""Keys never show themselves; the keyring file survives restarts; blind indexes are keyed."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+
+from renown.domain.errors import DecryptionFailed, KeyUnavailable
+from renown.storage.keyring import FileKeyProvider, KekState, Keyring, StaticKeyProvider
+from renown.storage.vault import MemberCipher, Vault
+
+
+def secrets_in(path: Path) -> list[bytes]:
+    raw = json.loads(path.read_text())
+    keys = [base64.b64decode(k["key"]) for k in raw["keks"] if k["key"]] + [base64.b64decode(raw["index_root"])]
+    return [form for key in keys for form in (key, key.hex().encode(), base64.b64encode(key))]
+
+
+def test_no_key_material_reaches_a_repr_or_a_log_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "keyring.json"
+    provider = FileKeyProvider(path, create=True)
+    keyring = Keyring(provider)
+    dek = bytes(range(32))
+    cipher = MemberCipher(uuid4(), dek, 1)
+    vault = Vault(keyring)
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("renown").debug("objects: %r %r %r %r", provider, keyring, cipher, vault)
+    shown = " ".join([repr(provider), repr(keyring), repr(cipher), repr(vault), caplog.text]).encode()
+    leaks = [s for s in [*secrets_in(path), dek, dek.hex().encode(), base64.b64encode(dek)] if s in shown]
+    assert leaks == []
+    assert repr(keyring) == "Keyring(versions=[1], current=1)"
+
+
+def test_the_keyring_file_is_private_and_reloads_the_same_keys(tmp_path: Path) -> None:
+    path = tmp_path / "keyring.json"
+    first = Keyring(FileKeyProvider(path, create=True))
+    member = uuid4()
+    version, wrapped = first.wrap(member, b"k" * 32)
+    assert path.stat().st_mode & 0o777 == 0o600
+    again = Keyring(FileKeyProvider(path, create=False))
+    assert again.unwrap(member, version, wrapped) == b"k" * 32
+    assert again.blind_index("handle/x", "Alice") == first.blind_index("handle/x", " alice ")
+
+
+def test_a_wrapped_key_moved_to_another_member_does_not_unwrap(tmp_path: Path) -> None:
+    keyring = Keyring(FileKeyProvider(tmp_path / "k.json", create=True))
+    version, wrapped = keyring.wrap(uuid4(), b"k" * 32)
+    with pytest.raises(DecryptionFailed):
+        keyring.unwrap(uuid4(), version, wrapped)
+
+
+def test_blind_indexes_are_keyed_and_separated_by_purpose(tmp_path: Path) -> None:
+    keyring = Keyring(FileKeyProvider(tmp_path / "k.json", create=True))
+    other = Keyring(FileKeyProvider(tmp_path / "other.json", create=True))
+    handle = keyring.blind_index("handle/mastodon", "@alice@social.example.org")
+    assert handle != hashlib.sha256(b"@alice@social.example.org").digest()
+    assert handle != keyring.blind_index("post-id/mastodon", "@alice@social.example.org")
+    assert handle != other.blind_index("handle/mastodon", "@alice@social.example.org")
+    assert len(handle) == 32
+
+
+def test_retired_and_destroyed_versions_refuse_to_unwrap(tmp_path: Path) -> None:
+    keyring = Keyring(FileKeyProvider(tmp_path / "k.json", create=True))
+    member = uuid4()
+    version, wrapped = keyring.wrap(member, b"k" * 32)
+    assert keyring.add_version() == 2
+    keyring.set_state(1, KekState.RETIRED)
+    with pytest.raises(KeyUnavailable):
+        keyring.unwrap(member, version, wrapped)
+    keyring.set_state(1, KekState.DESTROYED)
+    assert json.loads((tmp_path / "k.json").read_text())["keks"][0] == {"version": 1, "state": "destroyed", "key": None}
+    with pytest.raises(KeyUnavailable, match="the current key-encryption key cannot be retired"):
+        keyring.set_state(2, KekState.RETIRED)
+
+
+def test_a_master_key_from_settings_works_but_cannot_rotate() -> None:
+    keyring = Keyring(StaticKeyProvider(b"m" * 32))
+    member = uuid4()
+    assert keyring.unwrap(member, *keyring.wrap(member, b"d" * 32)) == b"d" * 32
+    with pytest.raises(KeyUnavailable, match="cannot be rotated"):
+        keyring.add_version()
+    with pytest.raises(KeyUnavailable, match="32 bytes"):
+        StaticKeyProvider(b"short")
