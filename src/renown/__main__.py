@@ -23,9 +23,9 @@ from renown.services.ropa import record_of_processing, ropa_markdown
 from renown.settings import Settings, SettingsError
 from renown.storage import migrate as migrations
 from renown.storage.keyring import KekState
-from renown.storage.policy_loader import PolicyError
 from renown.storage.policy_loader import PolicyError, check_data_map, load_policies
 from renown.storage.tables import metadata
+from renown.telemetry.logs import configure_logging
 
 T = TypeVar("T")
 
@@ -66,11 +66,13 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     except (SettingsError, PolicyError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
+    configure_logging()  # JSON lines; uvicorn's access log (raw paths and query strings) stays off
     if workers > 1:
         uvicorn.run("renown.app:app_from_environment", factory=True, host=host or settings.host,
-                    port=port or settings.port, workers=workers, log_level="info")
+                    port=port or settings.port, workers=workers, log_config=None, access_log=False)
     else:
-        uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+        uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
+                    log_config=None, access_log=False)
 
 
 @cli.command()
@@ -121,10 +123,32 @@ def import_(subject: str, network: str, grants: tuple[str, ...], path: Path) -> 
 
 
 @cli.command()
+@click.option("--members", default=200, show_default=True, help="How many members to generate.")
+@click.option("--seed", default=7, show_default=True, help="Random seed: the same seed gives the same population.")
+def demo(members: int, seed: int) -> None:
+    """Migrate, then store a reproducible synthetic population and print a token for one demo member."""
+    from renown.services.demo import generate_population
+    from renown.services.demo_seed import seed_population
+
+    async def work(runtime: Runtime) -> tuple[str, int]:
+        await migrations.upgrade(runtime.engine)
+        population = generate_population(members, seed)
+        first = population.member(0).email
+        if await runtime.services.find_member(subject=first) is None:
+            with click.progressbar(length=population.size, label="storing demo members") as bar:
+                await seed_population(runtime.uow, population, signer=runtime.tokens, progress=bar.update)
+        return runtime.tokens.mint(first, sorted(parse_scopes("member public")), ttl=7 * 24 * 3600), population.size
+
+    token_, size = _run(work)
+    click.echo(f"{size} demo members stored. Bearer token for member0000@example.org (7 days):\n{token_}")
+
+
+@cli.command()
 def worker() -> None:
     """Run background jobs until SIGTERM."""
     from renown.jobs.worker import run_worker
 
+    configure_logging()
     _run(run_worker)
 
 

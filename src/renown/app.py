@@ -27,6 +27,7 @@ from renown.domain.errors import InvalidToken
 from renown.domain.policies import Policies
 from renown.services.auth import TokenAuthority
 from renown.services.facade import Services
+from renown.services.jobs import queue_depth
 from renown.settings import Settings, SettingsError
 from renown.storage import migrate
 from renown.storage.db import create_engine
@@ -34,6 +35,9 @@ from renown.storage.keyring import FileKeyProvider, KekState, KeyProvider, Keyri
 from renown.storage.policy_loader import load_policies
 from renown.storage.uow import SqlUnitOfWork
 from renown.storage.vault import Vault
+from renown.telemetry.logs import configure_logging
+from renown.telemetry.metrics import exposition, set_queue_depth
+from renown.telemetry.middleware import RequestTelemetry
 
 
 @dataclass
@@ -152,6 +156,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     async def jwks(_: Request) -> Response:
         return JSONResponse(runtime.tokens.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
+    async def metrics(_: Request) -> Response:
+        async with runtime.uow() as uow:  # the queue depth is read at scrape time
+            set_queue_depth(await queue_depth(uow))
+        body, media_type = exposition()
+        return Response(body, media_type=media_type)
+
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
         if not settings.is_production:  # production migrates with the one-shot `renown migrate`
@@ -167,6 +177,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             Route("/graphql", view, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics),
             Route("/.well-known/jwks.json", jwks),
             Route("/.well-known/gpc.json", gpc_support(runtime.policies.gpc)),
         ],
@@ -175,10 +186,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     if runtime.policies.gpc.honoured:
         app.add_middleware(GpcOptOut, services=runtime.services)  # inside BearerAuth: it needs the principal
     app.add_middleware(BearerAuth, tokens=runtime.tokens)
+    app.add_middleware(RequestTelemetry)  # outermost: refused tokens get a request id and an access line too
     app.state.runtime = runtime
     return app
 
 
 def app_from_environment() -> Starlette:
     """Uvicorn factory for multi-worker serving: each worker reads the environment."""
+    configure_logging()  # each worker process sets up its own JSON logging
     return create_app(Settings())

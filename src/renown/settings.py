@@ -58,6 +58,10 @@ class Settings(BaseSettings):
         60, description="How long a worker holds a job without a heartbeat before another may take it over."
     )
     redis_url: str | None = Field(None, description="Redis URL for shared rate limits (several replicas).")
+    oauth_redirect_uri: str | None = Field(
+        None, description="HTTPS page networks send members back to after approving a live link "
+                          "(it passes `code` and `state` to `completeLink`); live linking is off when unset."
+    )
 
     @field_validator("var_dir", "policies_dir")
     @classmethod

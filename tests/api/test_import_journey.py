@@ -10,7 +10,12 @@ from renown.app import Runtime
 from tests.api.conftest import bearer, gql, upload
 from tests.archives import build_mastodon_archive, zip_bytes
 
-REGISTER = 'mutation { register(ageBracket: ADULT, displayName: "Alice Example") { __typename } }'
+# Registering also gives the scoring consent for Mastodon: without a consent that reads activities,
+# an import is refused (see tests/api/test_consent_api.py).
+REGISTER = """mutation {
+  register(ageBracket: ADULT, displayName: "Alice Example") { __typename }
+  grantConsent(purpose: SCORING, network: MASTODON) { __typename }
+}"""
 ME = """query($after: String) {
   me {
     displayName

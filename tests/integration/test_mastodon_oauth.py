@@ -11,12 +11,11 @@ import sqlalchemy as sa
 from tests.fake_mastodon import HOST, REDIRECT, FakeClock, FakeMastodon, approve, status
 
 from renown.app import Runtime
-from renown.connectors.mastodon_api import instance_host
 from renown.connectors.mastodon_oauth import MastodonOAuth
 from renown.domain.activity import ActivityKind, ImportSummary, Network
 from renown.domain.consent import ConsentScopeInvalid
 from renown.domain.errors import ConsentRequired
-from renown.domain.linking import InstanceRefused, LinkError, LinkStateInvalid, NotLinked, OAuthGrant, UnlinkResult
+from renown.domain.linking import LinkError, LinkStateInvalid, NotLinked, OAuthGrant, UnlinkResult
 from renown.domain.member import AgeBracket
 from renown.services.consent import LinkConsents
 from renown.services.linking import AccountLinking
@@ -178,6 +177,20 @@ async def test_sync_follows_three_pages_waits_for_the_rate_limit_reset_and_maps_
     ]
 
 
+async def test_a_too_many_requests_answer_is_waited_out_and_retried(
+    runtime: Runtime, linking: AccountLinking, mastodon: FakeMastodon, clock: FakeClock
+) -> None:
+    # given a linked account whose window's one allowed call is already spent
+    alice = await member(runtime, "alice@example.org")
+    await linked(linking, mastodon, alice)
+    mastodon.rate_limit = 1
+    # when Renown syncs: its first call is answered 429 until 12:05:00, each later one exhausts a window
+    summary = await linking.sync(member_id=alice, network=Network.MASTODON)
+    # then it waited out the 429 and every reset, and missed nothing
+    assert clock.slept == [90.0, 300.0, 300.0, 300.0]
+    assert summary.imported == 5
+
+
 async def test_a_second_sync_stops_at_known_statuses_and_imports_only_new_ones(
     runtime: Runtime, linking: AccountLinking, mastodon: FakeMastodon
 ) -> None:
@@ -296,15 +309,3 @@ async def test_unlink_and_erasure_revoke_at_the_instance(
     assert mastodon.tokens == {}
     assert await stored_grant(runtime, alice) is None
     assert await stored_grant(runtime, bob) is None
-
-
-@pytest.mark.parametrize("value", ["127.0.0.1", "localhost", "social.example.org:8443",
-                                   "social.example.org/path", "mastodon.internal", "[::1]", "intranet"])
-def test_instances_that_are_not_public_host_names_are_refused(value: str) -> None:
-    with pytest.raises(InstanceRefused):
-        instance_host(value)
-
-
-def test_instance_names_are_normalized() -> None:
-    assert instance_host(" https://Social.Example.ORG/ ") == "social.example.org"
-    assert instance_host("bücher.example.org") == "xn--bcher-kva.example.org"

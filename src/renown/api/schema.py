@@ -11,6 +11,7 @@ from renown.api.members.queries import MemberMutations, MemberQueries
 from renown.api.policies.queries import PolicyQueries
 from renown.api.protection import TokenBuckets
 from renown.api.protection import build_schema as protected_schema
+from renown.api.telemetry import OperationTelemetry
 from renown.domain.errors import RenownError
 
 
@@ -26,4 +27,5 @@ class Mutation(MemberMutations, ImportMutations, LinkingMutations, ConsentMutati
 
 def build_schema(*, production: bool, buckets: TokenBuckets | None = None) -> strawberry.Schema:
     """Renown's schema behind the protection layer (limits, cost, masking, persisted queries)."""
-    return protected_schema(Query, Mutation, production=production, buckets=buckets, public_errors=(RenownError,))
+    return protected_schema(Query, Mutation, production=production, buckets=buckets, public_errors=(RenownError,),
+                            extra_extensions=(OperationTelemetry,))

@@ -44,10 +44,9 @@ OnRefresh = Callable[[OAuthGrant], Awaitable[None]]
 
 DEFAULT_SCOPES = "read:accounts read:statuses"
 REFRESH_LEEWAY = timedelta(seconds=60)
-# When a 429 carries no reset time, wait one Mastodon rate-limit window slice before trying again.
+# When a 429 carries no reset time, wait a minute before trying again.
 DEFAULT_BACKOFF = timedelta(seconds=60)
 REQUEST_ATTEMPTS = 4
-
 
 
 def utc_now() -> datetime:
@@ -56,7 +55,8 @@ def utc_now() -> datetime:
 
 def live_coverage() -> Coverage:
     """What a live Mastodon link gives, unlike its archive: counts of what others did, and followers."""
-    return Coverage(set(Signal))
+    return Coverage({Signal.OWN_POSTS, Signal.RECEIVED_LIKES, Signal.RECEIVED_RESHARES, Signal.RECEIVED_REPLIES,
+                     Signal.FOLLOWERS, Signal.FOLLOWING})
 
 
 def new_code_verifier() -> str:
@@ -220,7 +220,10 @@ class MastodonSession:
         params: dict[str, str | int] = {"limit": self._oauth.page_size}
         for _ in range(self._oauth.max_pages):
             response = await self._get(f"/api/v1/accounts/{account_id}/statuses", params)
-            body = response.json()
+            try:
+                body = response.json()
+            except ValueError as exc:
+                raise LinkError("the instance answered with something other than JSON") from exc
             if not isinstance(body, list):
                 raise LinkError("the instance's statuses are not a list")
             page = [a for s in body if (a := status_activity(s)) is not None]

@@ -13,6 +13,7 @@ import os
 import secrets
 import signal
 import socket
+import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +21,7 @@ from renown.domain.jobs import Backoff, Job, JobStatus, error_label
 from renown.jobs.schedule import Recurring, Scheduler
 from renown.jobs.workflow import Environment, JobContext, JobHandler, LeaseLost, StopRequested
 from renown.storage.uow import SqlUnitOfWork
+from renown.telemetry.metrics import observe_job
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +83,9 @@ class Worker:
         job = await self.claim()
         if job is None:
             return False
-        await self.execute(job)
+        started = time.perf_counter()
+        status = await self.execute(job)
+        observe_job(kind=job.kind, outcome=status.value, seconds=time.perf_counter() - started)
         return True
 
     async def execute(self, job: Job) -> JobStatus:

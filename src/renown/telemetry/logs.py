@@ -20,6 +20,7 @@ request_id_var: ContextVar[str | None] = ContextVar("renown_request_id", default
 # Extra attributes a log call may attach (`logger.info(..., extra={...})`) that reach the line.
 FIELDS = ("method", "route", "status", "duration_ms", "operation", "operation_type", "job_id", "job_kind")
 MAX_FRAMES = 20
+QUIET_LOGGERS = ("httpx", "httpcore", "httpx2")
 
 
 class JsonFormatter(logging.Formatter):
@@ -86,4 +87,7 @@ def configure_logging(level: int | str = logging.INFO, stream: IO[str] | None = 
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
+    # httpx logs every outbound URL at INFO; network API paths and queries can name accounts.
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
     return handler

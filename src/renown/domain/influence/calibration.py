@@ -66,8 +66,8 @@ class Curve:
         target_q, target_s = np.array(TARGET).T
         knots = np.quantile(raw, _QUANTILES)
         # Ties (many identical raw scores) would make the map a step: nudge knots apart.
-        spread = max(float(knots[-1] - knots[0]), 1.0) * 1e-9
-        knots = np.maximum.accumulate(knots) + spread * np.arange(len(knots))
+        step = max(float(knots[-1] - knots[0]), 1.0) * 1e-9 * np.arange(len(knots))
+        knots = np.maximum.accumulate(knots - step) + step  # unchanged where already increasing
         return cls(tuple(float(x) for x in knots), tuple(float(s) for s in np.interp(_QUANTILES, target_q, target_s)))
 
 
