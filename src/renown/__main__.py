@@ -16,7 +16,9 @@ from renown.app import Runtime, build_runtime, check_keys, create_app
 from renown.domain.activity import Network
 from renown.domain.consent import ConsentMethod
 from renown.domain.errors import RenownError
+from renown.domain.consent import ConsentMethod
 from renown.domain.member import AgeBracket
+from renown.domain.policies import ConsentPurpose
 from renown.domain.policies import ConsentPurpose, Policies
 from renown.domain.scopes import parse_scopes
 from renown.services.ropa import record_of_processing, ropa_markdown
@@ -35,6 +37,8 @@ def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
     async def main() -> T:
         runtime = build_runtime(Settings())
         try:
+            if not runtime.settings.is_production:  # development keeps its SQLite file current by itself
+                await migrations.upgrade(runtime.engine)
             return await work(runtime)
         finally:
             await runtime.close()
@@ -99,21 +103,29 @@ def token(subject: str, scopes: str, ttl: int | None) -> None:
     click.echo(_run(work))
 
 
+def _purposes(value: str) -> list[ConsentPurpose]:
+    try:
+        return [ConsentPurpose(p.strip()) for p in value.split(",") if p.strip()]
+    except ValueError:
+        raise click.BadParameter(f"choose among {', '.join(p.value for p in ConsentPurpose)}") from None
+
+
 @cli.command(name="import")
 @click.option("--member", "subject", required=True, help="The member's token subject (e.g. alice@example.org).")
 @click.option("--network", type=click.Choice([n.value for n in Network]), required=True)
-@click.option("--grant", "grants", multiple=True, type=click.Choice([p.value for p in ConsentPurpose]),
-              help="Record a consent the member gave for this network first (repeatable, e.g. scoring).")
+@click.option("--grant", default="", callback=lambda _c, _p, v: _purposes(v),
+              help="Consents the member gives for this network first, e.g. scoring,topics.")
+@click.option("--age-bracket", type=click.Choice([a.value for a in AgeBracket]), default=AgeBracket.UNDECLARED.value,
+              show_default=True, help="The member's self-declared age bracket, if they are registered here.")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_(subject: str, network: str, grants: tuple[str, ...], path: Path) -> None:
-    """Import an archive for a member (registering them if needed), with a progress bar."""
+def import_(subject: str, network: str, grant: list[ConsentPurpose], age_bracket: str, path: Path) -> None:
+    """Import an archive for a member (registering them if needed), with a progress bar and a summary."""
     async def work(runtime: Runtime) -> Any:
         member = await runtime.services.register(
-            subject=subject, display_name=None, age_bracket=AgeBracket.UNDECLARED)
-        for purpose in map(ConsentPurpose, grants):
-            scope = Network(network) if runtime.policies.purpose(purpose).per_network else None
-            await runtime.services.grant_consent(
-                member_id=member.id, purpose=purpose, network=scope, method=ConsentMethod.CLI)
+            subject=subject, display_name=None, age_bracket=AgeBracket(age_bracket))
+        for purpose in grant:
+            await runtime.services.grant_consent(member_id=member.id, purpose=purpose,
+                                                 network=Network(network), method=ConsentMethod.CLI)
         with click.progressbar(length=0, label="importing", show_pos=True) as bar:
             return await runtime.services.import_file(
                 member_id=member.id, network=Network(network), path=path, progress=bar.update)

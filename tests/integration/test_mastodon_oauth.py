@@ -69,7 +69,8 @@ async def linked(
 
 async def consents(runtime: Runtime, member_id: UUID) -> list[tuple[Network | None, str, str]]:
     async with runtime.uow() as uow:
-        return [(e.network, e.purpose.value, e.event.value) for e in await uow.consents.events(member_id)]
+        # Events recorded in one transaction share their time, so their order among themselves is not defined.
+        return sorted((e.network, e.purpose.value, e.event.value) for e in await uow.consents.events(member_id))
 
 
 async def stored_grant(runtime: Runtime, member_id: UUID) -> OAuthGrant | None:

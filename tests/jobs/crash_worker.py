@@ -1,8 +1,9 @@
 """A worker process for the crash tests: the real `run_worker`, plus a three-step workflow that can kill itself.
 
-`RENOWN_TEST_CRASH_AT` = `start:<step>` (SIGKILL as the step begins, after the previous one committed)
-or `mid:<step>` (SIGKILL after the step wrote its effect, before it commits). It crashes once: the
-marker file `RENOWN_TEST_CRASH_MARKER` records that it did.
+`RENOWN_TEST_CRASH_AT` lists points, comma-separated: `start:<step>` (SIGKILL as the step begins,
+after the previous one committed) or `mid:<step>` (SIGKILL after the step wrote its effect, before
+it commits). Each point kills one process only: a marker file in `RENOWN_TEST_CRASH_MARKERS`
+records that it fired, so the next process runs on to the next point.
 """
 
 from __future__ import annotations
@@ -23,14 +24,15 @@ from renown.settings import Settings  # noqa: E402
 from renown.storage.uow import SqlUnitOfWork  # noqa: E402
 from tests.jobs.helpers import effect_step  # noqa: E402
 
-CRASH_AT = os.environ.get("RENOWN_TEST_CRASH_AT", "")
-MARKER = Path(os.environ.get("RENOWN_TEST_CRASH_MARKER", "/nonexistent/marker"))
+CRASH_AT = set(filter(None, os.environ.get("RENOWN_TEST_CRASH_AT", "").split(",")))
+MARKERS = Path(os.environ.get("RENOWN_TEST_CRASH_MARKERS", "/nonexistent"))
 STEP_SECONDS = float(os.environ.get("RENOWN_TEST_STEP_SECONDS", "0"))
 
 
 def crash_if(point: str) -> None:
-    if CRASH_AT == point and not MARKER.exists():
-        MARKER.write_text(point)
+    marker = MARKERS / point.replace(":", "-")
+    if point in CRASH_AT and not marker.exists():
+        marker.write_text(point)
         os.kill(os.getpid(), signal.SIGKILL)
 
 

@@ -37,7 +37,7 @@ def start_worker(
         "RENOWN_ENVIRONMENT": "development",
         "RENOWN_JOB_LEASE_SECONDS": str(LEASE_SECONDS),
         "RENOWN_TEST_CRASH_AT": crash_at,
-        "RENOWN_TEST_CRASH_MARKER": str(tmp_path / "crashed"),
+        "RENOWN_TEST_CRASH_MARKERS": str(tmp_path),
         "RENOWN_TEST_STEP_SECONDS": str(step_seconds),
     }
     return subprocess.Popen([sys.executable, str(SCRIPT)], env=env, cwd=tmp_path,
@@ -46,7 +46,7 @@ def start_worker(
 
 async def enqueue_crash_job(runtime: Runtime) -> UUID:
     async with runtime.uow() as uow:
-        job_id = await uow.jobs.enqueue(CRASH_WORKFLOW.kind, {}, at=uow.now())
+        job_id = await uow.jobs.enqueue(CRASH_WORKFLOW.kind, {}, at=uow.now(), max_attempts=10)
         await uow.commit()
     return job_id
 
@@ -78,25 +78,28 @@ async def finish_with_a_fresh_worker(runtime: Runtime, settings: Settings, tmp_p
     assert worker.returncode == 0, stderr.decode(errors="replace")[-2000:]
 
 
-@pytest.mark.parametrize("crash_at", ["mid:one", "start:two", "mid:two", "start:three", "mid:three"])
-async def test_a_worker_killed_inside_a_workflow_is_resumed_and_each_step_takes_effect_once(
-    runtime: Runtime, settings: Settings, tmp_path: Path, crash_at: str,
+CRASH_POINTS = ("mid:one", "start:two", "mid:two", "start:three", "mid:three")
+
+
+async def test_a_worker_killed_at_every_step_boundary_and_mid_step_finishes_each_step_once(
+    runtime: Runtime, settings: Settings, tmp_path: Path,
 ) -> None:
-    # given a three-step workflow and a worker process that SIGKILLs itself at `crash_at`
+    # given a three-step workflow, and worker processes that SIGKILL themselves at each point in turn
     job_id = await enqueue_crash_job(runtime)
-    crashing = start_worker(settings, tmp_path, crash_at=crash_at)
-    crashing.communicate(timeout=60)
-    assert crashing.returncode == -signal.SIGKILL
-    # then the job is still leased to the dead worker, and the crashed step is not done
-    crashed_step = crash_at.split(":")[1]
-    assert (await job_row(runtime, job_id)).status == "running"
-    assert (await step_states(runtime, job_id)).get(crashed_step) in ("running", None)
-    # when a new worker starts
+    for point in CRASH_POINTS:
+        # when a worker runs until it is killed there
+        crashing = start_worker(settings, tmp_path, crash_at=",".join(CRASH_POINTS))
+        crashing.communicate(timeout=120)
+        assert crashing.returncode == -signal.SIGKILL
+        # then the job is still leased to the dead worker, and the step it died in is not done
+        assert (await job_row(runtime, job_id)).status == "running"
+        assert (await step_states(runtime, job_id)).get(point.split(":")[1]) == "running"
+    # when a worker that does not crash starts
     await finish_with_a_fresh_worker(runtime, settings, tmp_path, job_id)
-    # then the workflow completed, every step's effect is there exactly once
+    # then the workflow completed, and every step's effect is there exactly once
     assert await effects(runtime) == ALL_EFFECTS
     assert await step_states(runtime, job_id) == {"one": "done", "two": "done", "three": "done"}
-    assert (await job_row(runtime, job_id)).attempts == 2
+    assert (await job_row(runtime, job_id)).attempts == len(CRASH_POINTS) + 1
 
 
 async def test_a_worker_killed_from_outside_mid_step_is_resumed_exactly_once(

@@ -101,3 +101,20 @@ def test_keys_rotate_then_retire_the_old_version(env: Path) -> None:
     assert rotated.output.endswith("re-wrapped 2 data keys\n")
     retired = runner.invoke(cli, ["keys", "retire", "1"])
     assert (retired.exit_code, retired.output) == (0, "key-encryption key version 1 retired\n")
+
+
+def test_import_an_archive_with_the_members_consent(env: Path, tmp_path: Path) -> None:
+    from tests.archives import build_mastodon_archive
+
+    runner = CliRunner()
+    archive = build_mastodon_archive(tmp_path, posts=5)
+    args = ["import", "--member", "alice@example.org", "--network", "mastodon", str(archive)]
+    refused = runner.invoke(cli, [*args[:5], "--age-bracket", "18_plus", args[5]])
+    assert (refused.exit_code, refused.output.splitlines()[-1]) == (
+        1, "error: importing mastodon needs an active scoring or topics consent for that network")
+    done = runner.invoke(cli, [*args[:5], "--grant", "scoring,topics", args[5]])
+    assert done.exit_code == 0, done.output
+    assert done.output.splitlines()[-1] == "imported 5, skipped 0; coverage: following, own_posts"
+    bad = runner.invoke(cli, [*args[:5], "--grant", "everything", args[5]])
+    assert bad.exit_code == 2
+    assert "choose among scoring, topics" in bad.output

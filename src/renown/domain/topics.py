@@ -142,19 +142,21 @@ class Taxonomy:
                 out["wikidata"] = t.wikidata
             return out
 
+        children: dict[str | None, list[Topic]] = {}
+        for t in self.topics:
+            children.setdefault(t.parent if t.parent else f"category:{t.category}", []).append(t)
         cats: list[dict[str, Any]] = []
         for c in self.categories:
             cat: dict[str, Any] = {"slug": c.slug, "name": {"en": c.name_en, "fr": c.name_fr}}
             if c.special_category:
                 cat["special_category"] = c.special_category
             tops = []
-            for t in self.topics:
-                if t.category == c.slug and t.parent is None:
-                    item = entry(t)
-                    subs = [entry(s) for s in self.topics if s.parent == t.slug]
-                    if subs:
-                        item["subtopics"] = subs
-                    tops.append(item)
+            for t in children.get(f"category:{c.slug}", []):
+                item = entry(t)
+                subs = [entry(s) for s in children.get(t.slug, [])]
+                if subs:
+                    item["subtopics"] = subs
+                tops.append(item)
             cat["topics"] = tops
             cats.append(cat)
         return {"version": self.version, "categories": cats}

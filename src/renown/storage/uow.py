@@ -16,6 +16,7 @@ from renown.storage.consents import ConsentRepository
 from renown.storage.jobs import JobRepository
 from renown.storage.members import AccountRepository, MemberRepository
 from renown.storage.oauth import OAuthRepository
+from renown.storage.perks import PerkRepository
 from renown.storage.privacy import PrivacyRequestRepository
 from renown.storage.vault import Vault
 
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
     audit: AuditRepository
     privacy: PrivacyRequestRepository
     consents: ConsentRepository
+    perks: PerkRepository
 
     def __init__(
         self, engine: AsyncEngine, vault: Vault, *, clock: Callable[[], datetime] = utc_now,
@@ -64,6 +66,7 @@ class SqlUnitOfWork:
         self.audit = AuditRepository(self._conn)
         self.privacy = PrivacyRequestRepository(self._conn, self.vault)
         self.consents = ConsentRepository(self._conn)
+        self.perks = PerkRepository(self._conn, self.vault)
         return self
 
     async def __aexit__(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from uuid import UUID
 
@@ -105,6 +105,25 @@ class Vault:
         cipher = MemberCipher(member_id, dek, row.dek_version)
         self._remember(cipher)
         return cipher
+
+    async def load_many(self, conn: AsyncConnection, member_ids: Iterable[UUID]) -> dict[UUID, MemberCipher]:
+        """Many members' ciphers in at most one query; erased members and members without a key are left out."""
+        found: dict[UUID, MemberCipher] = {}
+        missing = []
+        for member_id in set(member_ids):
+            cached = self._cache.get(member_id)
+            if cached is None:
+                missing.append(member_id)
+            else:
+                found[member_id] = cached
+        if missing:
+            rows = await conn.execute(
+                sa.select(KEYS).where(KEYS.c.member_id.in_(missing), KEYS.c.wrapped_dek.is_not(None)))
+            for row in rows:
+                dek = self.keyring.unwrap(row.member_id, row.kek_version, row.wrapped_dek)
+                found[row.member_id] = cipher = MemberCipher(row.member_id, dek, row.dek_version)
+                self._remember(cipher)
+        return found
 
     async def mint(self, conn: AsyncConnection, member_id: UUID, *, at: datetime) -> MemberCipher:
         """Create the member's data key inside the caller's transaction (cached only once loaded again)."""
