@@ -12,11 +12,12 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from benchmarks import storage_bench
+from benchmarks import connectors_bench, storage_bench
 
 BENCHMARKS: dict[str, Callable[[int], Awaitable[dict[str, Any]]]] = {
     "import": storage_bench.import_throughput,
     "read": storage_bench.decrypting_reads,
+    "parse": connectors_bench.parse_throughput,
 }
 
 

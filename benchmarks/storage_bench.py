@@ -14,13 +14,18 @@ from typing import Any
 from uuid import uuid4
 
 import sqlalchemy as sa
+from joserfc.jwk import OKPKey
 
 from renown.domain.activity import AccountProfile, Activity, ActivityKind, Coverage, Network, ParsedArchive, Signal
 from renown.domain.member import AgeBracket
+from renown.domain.policies import ConsentPurpose
+from renown.services.consent import grant_consent
 from renown.services.imports import import_archive
+from renown.services.signing import DocumentSigner
 from renown.storage import migrate
 from renown.storage.db import create_engine
 from renown.storage.keyring import FileKeyProvider, Keyring
+from renown.storage.policy_loader import load_policies
 from renown.storage.tables import metadata
 from renown.storage.uow import SqlUnitOfWork
 from renown.storage.vault import Vault
@@ -28,6 +33,7 @@ from renown.storage.vault import Vault
 TEXT_BYTES = 280
 START = datetime(2026, 1, 1, tzinfo=UTC)
 ROUNDS = 3
+POLICIES = Path(__file__).parents[1] / "policies"
 
 
 def activities(n: int) -> Iterator[Activity]:
@@ -66,15 +72,21 @@ async def _renown_database(folder: Path) -> tuple[Any, Vault]:
 async def renown_import(folder: Path, n: int) -> tuple[float, int]:
     """Activities per second through the import service (blind index, AES-GCM, Core bulk insert)."""
     engine, vault = await _renown_database(folder)
-    async with SqlUnitOfWork(engine, vault) as uow:
+    policies = load_policies(POLICIES)
+    signing_key = OKPKey.generate_key("Ed25519")
+    signing_key.ensure_kid()
+    async with SqlUnitOfWork(engine, vault, policies=policies) as uow:
         member = await uow.members.add(subject="bench@example.org", display_name=None,
                                        age_bracket=AgeBracket.ADULT, at=START)
         await uow.commit()
+        # The consent gate refuses an import no consent covers, so the member gives the scoring one.
+        await grant_consent(uow, signer=DocumentSigner(signing_key), member_id=member.id,
+                            purpose=ConsentPurpose.SCORING, network=Network.MASTODON)
     parsed = list(activities(n))  # parsing is measured per format elsewhere; this measures storing
     archive = ParsedArchive(AccountProfile(Network.MASTODON, "@bench@social.example.org"), iter(parsed),
                             Coverage({Signal.OWN_POSTS}))
     started = time.perf_counter()
-    async with SqlUnitOfWork(engine, vault) as uow:
+    async with SqlUnitOfWork(engine, vault, policies=policies) as uow:
         summary = await import_archive(uow, member_id=member.id, network=Network.MASTODON, archive=archive)
     elapsed = time.perf_counter() - started
     async with engine.connect() as conn:

@@ -16,9 +16,7 @@ from renown.app import Runtime, build_runtime, check_keys, create_app
 from renown.domain.activity import Network
 from renown.domain.consent import ConsentMethod
 from renown.domain.errors import RenownError
-from renown.domain.consent import ConsentMethod
 from renown.domain.member import AgeBracket
-from renown.domain.policies import ConsentPurpose
 from renown.domain.policies import ConsentPurpose, Policies
 from renown.domain.scopes import parse_scopes
 from renown.services.ropa import record_of_processing, ropa_markdown

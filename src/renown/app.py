@@ -22,12 +22,16 @@ from renown.api.protection import RedisTokenBuckets, select_token_buckets
 from renown.api.schema import build_schema
 from renown.api.view import RenownView
 from renown.connectors.archive import ArchiveLimits
+from renown.connectors.mastodon_oauth import MastodonOAuth
 from renown.connectors.registry import PARSERS
+from renown.domain.activity import Network
 from renown.domain.errors import InvalidToken
 from renown.domain.policies import Policies
 from renown.services.auth import TokenAuthority
+from renown.services.consent import LinkConsents
 from renown.services.facade import Services
 from renown.services.jobs import queue_depth
+from renown.services.linking import AccountLinking
 from renown.settings import Settings, SettingsError
 from renown.storage import migrate
 from renown.storage.db import create_engine
@@ -89,6 +93,12 @@ def build_runtime(settings: Settings) -> Runtime:
         uow_factory=runtime.uow, parsers=PARSERS, archive_limits=archive_limits(settings),
         spool_dir=settings.var_dir / "uploads", policies=policies, signer=tokens,
     )
+    if settings.oauth_redirect_uri:
+        runtime.services.linking = AccountLinking(
+            uow_factory=runtime.uow,
+            clients={Network.MASTODON: MastodonOAuth(redirect_uri=settings.oauth_redirect_uri)},
+            record_consents=LinkConsents(signer=tokens),
+        )
     return runtime
 
 

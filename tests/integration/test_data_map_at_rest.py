@@ -7,13 +7,13 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
+from tests.archives import build_mastodon_archive
 
 from renown.app import Runtime
 from renown.domain.activity import Network
 from renown.domain.member import AgeBracket
 from renown.domain.policies import ConsentPurpose, Policies
 from renown.storage.tables import metadata
-from tests.archives import build_mastodon_archive
 
 POST_CANARIES = ["CanaryPostAxolotl5512", "CanaryPostPangolin2093"]
 HANDLE, DISPLAY, SUBJECT, NAME = "canaryhandlequoll", "Canary Display Dugong", "canary-sub@example.org", "Canary Numbat"
@@ -34,6 +34,12 @@ async def plaintext_in_encrypted_columns(
     return leaks, scanned
 
 
+def sqlite_bytes(path: Path) -> bytes:
+    """The database file and its write-ahead log, as a copy of the disk would hold them."""
+    wal = Path(f"{path}-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
 async def import_canaries(runtime: Runtime, tmp_path: Path) -> None:
     member = await runtime.services.register(subject=SUBJECT, display_name=NAME, age_bracket=AgeBracket.ADULT)
     await runtime.services.grant_consent(member_id=member.id, purpose=ConsentPurpose.TOPICS, network=Network.MASTODON)
@@ -43,7 +49,9 @@ async def import_canaries(runtime: Runtime, tmp_path: Path) -> None:
     assert (await runtime.services.import_file(member_id=member.id, network=Network.MASTODON, path=archive)).imported
 
 
-async def test_no_declared_encrypted_column_holds_plaintext(runtime: Runtime, database_url: str, tmp_path: Path) -> None:
+async def test_no_declared_encrypted_column_holds_plaintext(
+    runtime: Runtime, database_url: str, tmp_path: Path
+) -> None:
     # given a member and an archive full of canaries, imported through the real services
     await import_canaries(runtime, tmp_path)
     # when every column the data map declares encrypted is read back raw
@@ -61,8 +69,7 @@ async def test_no_declared_encrypted_column_holds_plaintext(runtime: Runtime, da
     if make_url(database_url).get_backend_name() == "sqlite":
         async with runtime.engine.connect() as conn:
             await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        path = Path(str(make_url(database_url).database))
-        raw = path.read_bytes() + (Path(f"{path}-wal").read_bytes() if Path(f"{path}-wal").exists() else b"")
+        raw = sqlite_bytes(Path(str(make_url(database_url).database)))
         assert [c for c in CANARIES if c.encode() in raw] == []
         assert b"CREATE TABLE activity" in raw
 

@@ -12,16 +12,24 @@ import asyncio
 import os
 import signal
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 sys.path.insert(0, str(Path(__file__).parents[2]))
 
-from renown.app import build_runtime  # noqa: E402
+from renown.domain.policies import Policies  # noqa: E402
 from renown.jobs.registry import default_handlers  # noqa: E402
 from renown.jobs.worker import run_worker  # noqa: E402
 from renown.jobs.workflow import JobContext, Step, Workflow  # noqa: E402
+from renown.services.auth import TokenAuthority  # noqa: E402
 from renown.settings import Settings  # noqa: E402
+from renown.storage.db import create_engine  # noqa: E402
+from renown.storage.keyring import FileKeyProvider, Keyring  # noqa: E402
+from renown.storage.policy_loader import load_policies  # noqa: E402
 from renown.storage.uow import SqlUnitOfWork  # noqa: E402
+from renown.storage.vault import Vault  # noqa: E402
 from tests.jobs.helpers import effect_step  # noqa: E402
 
 CRASH_AT = set(filter(None, os.environ.get("RENOWN_TEST_CRASH_AT", "").split(",")))
@@ -51,13 +59,29 @@ def crashable(name: str) -> Step:
 CRASH_WORKFLOW = Workflow("test.crash", (crashable("one"), crashable("two"), crashable("three")))
 
 
+@dataclass
+class WorkerEnvironment:
+    """What `run_worker` needs, without the HTTP app, so the process starts fast (development keys)."""
+
+    settings: Settings
+    engine: AsyncEngine
+    vault: Vault
+    tokens: TokenAuthority
+    policies: Policies
+
+
 async def main() -> None:
-    runtime = build_runtime(Settings())
+    settings = Settings()
+    env = WorkerEnvironment(
+        settings, create_engine(settings.effective_database_url),
+        Vault(Keyring(FileKeyProvider(settings.effective_keyring_file, create=False))),
+        TokenAuthority.from_settings(settings), load_policies(settings.policies_dir),
+    )
     try:
-        handlers = {**default_handlers(runtime), CRASH_WORKFLOW.kind: CRASH_WORKFLOW.handler()}
-        await run_worker(runtime, handlers=handlers, schedule=(), poll_seconds=0.1)
+        handlers = {**default_handlers(env), CRASH_WORKFLOW.kind: CRASH_WORKFLOW.handler()}
+        await run_worker(env, handlers=handlers, schedule=(), poll_seconds=0.1)
     finally:
-        await runtime.close()
+        await env.engine.dispose()
 
 
 if __name__ == "__main__":

@@ -89,8 +89,8 @@ async def test_a_worker_killed_at_every_step_boundary_and_mid_step_finishes_each
     for point in CRASH_POINTS:
         # when a worker runs until it is killed there
         crashing = start_worker(settings, tmp_path, crash_at=",".join(CRASH_POINTS))
-        crashing.communicate(timeout=120)
-        assert crashing.returncode == -signal.SIGKILL
+        _, stderr = crashing.communicate(timeout=120)
+        assert crashing.returncode == -signal.SIGKILL, stderr.decode(errors="replace")[-2000:]
         # then the job is still leased to the dead worker, and the step it died in is not done
         assert (await job_row(runtime, job_id)).status == "running"
         assert (await step_states(runtime, job_id)).get(point.split(":")[1]) == "running"

@@ -64,17 +64,18 @@ def test_an_undeclared_column_fails_the_data_map_check(shipped: Policies) -> Non
     tables["activity"] = [*tables["activity"], "mood"]
     # then the check names it
     assert data_map_problems(shipped, tables) == [
-        PolicyProblem(("data_map", "activity", "columns", "mood"), "column exists but the data map does not declare it"),
+        PolicyProblem(("data_map", "activity", "columns", "mood"),
+                      "column exists but the data map does not declare it"),
     ]
 
 
 def test_undeclared_and_stale_tables_and_stale_columns_fail_the_check(shipped: Policies) -> None:
     tables = table_columns(metadata)
-    tables["perk_claim"] = ["id", "member_id"]
+    tables["brand_invoice"] = ["id", "member_id"]  # a table nobody declared
     tables["score"] = [c for c in tables["score"] if c != "explanation"]
     del tables["job_step"]
     assert data_map_problems(shipped, tables) == [
-        PolicyProblem(("data_map", "perk_claim"), "table exists but the data map does not declare it"),
+        PolicyProblem(("data_map", "brand_invoice"), "table exists but the data map does not declare it"),
         PolicyProblem(("data_map", "score", "columns", "explanation"),
                       "declared in the data map but the table has no such column"),
         PolicyProblem(("data_map", "job_step"), "declared in the data map but no such table exists"),
@@ -158,7 +159,7 @@ def test_special_categories_need_explicit_consent(shipped: Policies) -> None:
 
 def test_a_bad_policy_file_stops_start_up(folder: Path, tmp_path: Path) -> None:
     edit(folder / "notices.yaml", "languages: [en, fr]\n", "languages: [en, fr, de]\n")
-    settings = Settings(_env_file=None, var_dir=tmp_path / "var", policies_dir=folder)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, var_dir=tmp_path / "var", policies_dir=folder)
     with pytest.raises(PolicyError) as caught:
         build_runtime(settings)
     assert (Path(caught.value.file).name, caught.value.path, caught.value.reason) == (

@@ -8,6 +8,8 @@ from renown.api.consent.mutations import ConsentMutations
 from renown.api.imports.mutations import ImportMutations
 from renown.api.linking.mutations import LinkingMutations
 from renown.api.members.queries import MemberMutations, MemberQueries
+from renown.api.perks.mutations import PerkMutations
+from renown.api.perks.queries import PerkQueries
 from renown.api.policies.queries import PolicyQueries
 from renown.api.protection import TokenBuckets
 from renown.api.protection import build_schema as protected_schema
@@ -16,12 +18,12 @@ from renown.domain.errors import RenownError
 
 
 @strawberry.type
-class Query(MemberQueries, PolicyQueries):
+class Query(MemberQueries, PolicyQueries, PerkQueries):
     pass
 
 
 @strawberry.type
-class Mutation(MemberMutations, ImportMutations, LinkingMutations, ConsentMutations):
+class Mutation(MemberMutations, ImportMutations, LinkingMutations, ConsentMutations, PerkMutations):
     pass
 
 

@@ -160,10 +160,8 @@ def _host(uri: str) -> str | None:
 
 def _status_id(uri: str) -> str:
     """The status id: the last path segment of its URI."""
-    try:
-        segment = urlsplit(uri).path.rstrip("/").rsplit("/", 1)[-1]
-    except ValueError as exc:
-        raise ArchiveMalformed("a status has an invalid id") from exc
-    if not segment:
+    path = uri.split("?", 1)[0].split("#", 1)[0]
+    segment = path.rstrip("/").rsplit("/", 1)[-1]
+    if not segment or segment.endswith(":"):
         raise ArchiveMalformed("a status has no id")
     return segment

@@ -95,11 +95,16 @@ class ArchiveReader:
 
     def read_small(self, name: str, cap: int = 8 * 1024 * 1024) -> bytes:
         """Read a member that is small by nature (a profile), refusing one beyond `cap`."""
+        chunks: list[bytes] = []
+        size = 0
         with self.open(name) as stream:
-            data = stream.read(cap + 1)
-        if len(data) > cap:
-            raise ArchiveMalformed("an archive member is far larger than its kind allows")
-        return data
+            # Chunked, since read(cap) would allocate `cap` bytes up front however small the member.
+            while chunk := stream.read(_CHUNK):
+                size += len(chunk)
+                if size > cap:
+                    raise ArchiveMalformed("an archive member is far larger than its kind allows")
+                chunks.append(chunk)
+        return b"".join(chunks)
 
     def _open_physical(self, name: str) -> IO[bytes]:
         raise NotImplementedError

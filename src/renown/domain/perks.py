@@ -9,7 +9,7 @@ from datetime import datetime
 from uuid import UUID
 
 from renown.domain.activity import Network
-from renown.domain.errors import NotFound, RenownError
+from renown.domain.errors import ConsentRequired, NotFound, RenownError
 
 MAX_TITLE = 200
 MAX_QUANTITY = 1_000_000
@@ -22,6 +22,14 @@ CLAIM_CONTEXT = "perk_claim"
 
 class InvalidPerk(RenownError):
     code = "BAD_USER_INPUT"
+
+
+class PerkConsentRequired(ConsentRequired):
+    """A consent the perk needs is missing; `purpose` names it, so the client can ask for exactly that."""
+
+    def __init__(self, purpose: str) -> None:
+        super().__init__(f"this needs your `{purpose}` consent")
+        self.purpose = purpose
 
 
 class PerkNotFound(NotFound):

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from renown.domain.errors import RenownError
+from renown.domain.expertise import TopicExpertise as TopicExpertise
+from renown.domain.expertise import topic_expertise as topic_expertise
 
 SPECIAL_CATEGORIES = frozenset({"health", "religion", "politics", "sexuality", "ethnicity", "trade_union"})
 # A hashtag is a deliberate label, so it counts for more than a word in running text.
@@ -206,9 +207,7 @@ def _strings(value: Any, slug: str, what: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _topic(
-    raw: Mapping[str, Any], category: str, parent: str | None, inherited: str | None, seen: set[str]
-) -> Topic:
+def _topic(raw: Mapping[str, Any], category: str, parent: str | None, inherited: str | None, seen: set[str]) -> Topic:
     slug = _slug(raw, seen)
     en, fr = _names(raw, slug)
     keywords = raw.get("keywords") or {}
@@ -289,48 +288,3 @@ class TopicMatcher:
         kept = [(k, v) for k, v in ranked[:MAX_TOPICS_PER_ACTIVITY] if v / total >= MIN_ACTIVITY_WEIGHT]
         kept_total = sum(v for _, v in kept)
         return [(self._slugs[k], v / kept_total) for k, v in kept]
-
-
-@dataclass(frozen=True, slots=True)
-class TopicExpertise:
-    """How much of a member's output is about a topic, and their level in it (0-100)."""
-
-    slug: str
-    share: float
-    level: float
-    activities: int
-
-
-def topic_expertise(
-    assignments: Iterable[tuple[Sequence[tuple[str, float]], float]],
-    score: float,
-    *,
-    exclude: Collection[str] = (),
-    prior_activities: float = 2.0,
-) -> list[TopicExpertise]:
-    """Combine per-activity topics (weighted by reactions) with the score into levels.
-
-    Each item is (topics of one activity, reactions it received). An activity's evidence
-    is 1 + log1p(reactions), so well-received posts count more but one viral post cannot
-    make an expert. share = evidence on the topic / (all evidence + a small prior), and
-    level = score x sqrt(share): a 60-score member writing half the time on a topic is 42.
-    """
-    totals: dict[str, float] = {}
-    counts: dict[str, int] = {}
-    all_evidence = 0.0
-    for topics, reactions in assignments:
-        evidence = 1.0 + math.log1p(max(reactions, 0.0))
-        all_evidence += evidence
-        for slug, weight in topics:
-            if slug in exclude:
-                continue
-            totals[slug] = totals.get(slug, 0.0) + evidence * weight
-            counts[slug] = counts.get(slug, 0) + 1
-    denominator = all_evidence + prior_activities
-    out = [
-        TopicExpertise(slug, share, score * math.sqrt(share), counts[slug])
-        for slug, total in totals.items()
-        for share in (total / denominator,)
-    ]
-    out.sort(key=lambda e: (-e.share, e.slug))
-    return out

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from renown.domain.activity import AccountProfile, Activity, ActivityKind, Network
+from renown.domain.activity import AccountProfile, Activity, Coverage, Network, Signal
 from renown.domain.influence.columns import (
     KIND_CODE,
     NETWORKS,
@@ -31,7 +31,7 @@ from renown.domain.influence.columns import (
 )
 from renown.domain.member import AgeBracket
 from renown.domain.topics import Taxonomy
-from renown.services.demo_draw import DAY, Draws, draw_population
+from renown.services.demo_draw import DAY, NO_COUNTS, Draws, draw_population
 from renown.services.demo_text import display_name, render_post
 from renown.services.taxonomy import load_taxonomy
 
@@ -41,16 +41,18 @@ BRACKETS = (AgeBracket.ADULT, AgeBracket.UNDECLARED, AgeBracket.FROM_16_TO_17, A
 
 @dataclass(frozen=True, slots=True)
 class DemoMember:
+    """A fictional member; identity fields stay out of the repr like real members' would."""
+
     index: int
-    handle: str
-    display_name: str
-    email: str
+    handle: str = field(repr=False)
+    display_name: str = field(repr=False)
+    email: str = field(repr=False)
     age_bracket: AgeBracket
     language: str
     latent_influence: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class BotFarm:
     """New accounts that reacted to one target in lockstep."""
 
@@ -58,7 +60,7 @@ class BotFarm:
     members: IntArray
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PlantedTruth:
     """What the generator knows and the scorer must find out."""
 
@@ -80,7 +82,7 @@ class PlantedTruth:
         return tuple(self.topic_slugs[t] for t in self.favourite_topics[member])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Population:
     seed: int
     as_of: datetime
@@ -128,6 +130,12 @@ class Population:
             profile = AccountProfile(NETWORKS[code], who.handle, who.display_name, _count(followers), _count(following))
             out.append((profile, self.as_of - timedelta(days=age)))
         return out
+
+    def coverage(self, network: Network) -> Coverage:
+        """The signals a demo archive of `network` carries (Reddit: no followers, likes or reshares)."""
+        if network in NO_COUNTS:
+            return Coverage({Signal.OWN_POSTS, Signal.RECEIVED_REPLIES, Signal.FOLLOWING})
+        return Coverage(set(Signal))
 
     def activity_id(self, row: int) -> str:
         """The external id of activity `row` (stable for a given population)."""

@@ -24,8 +24,20 @@ from renown.services.demo_text import FIRST_NAMES, LAST_NAMES
 
 DAY = 86400.0
 HISTORY_DAYS = 120.0
-POPULARITY = {Network.X: 0.35, Network.INSTAGRAM: 0.30, Network.BLUESKY: 0.15, Network.MASTODON: 0.10, Network.REDDIT: 0.10}
-AUDIENCE_OFFSET = {Network.X: 0.0, Network.INSTAGRAM: 0.3, Network.BLUESKY: -0.5, Network.MASTODON: -0.8, Network.REDDIT: 0.0}
+POPULARITY = {
+    Network.X: 0.35,
+    Network.INSTAGRAM: 0.30,
+    Network.BLUESKY: 0.15,
+    Network.MASTODON: 0.10,
+    Network.REDDIT: 0.10,
+}
+AUDIENCE_OFFSET = {
+    Network.X: 0.0,
+    Network.INSTAGRAM: 0.3,
+    Network.BLUESKY: -0.5,
+    Network.MASTODON: -0.8,
+    Network.REDDIT: 0.0,
+}
 # What the demo archives carry, as the real exports do: Reddit has no followers and no
 # per-post like or reshare counts (only replies).
 NO_COUNTS = frozenset({Network.REDDIT})
@@ -38,7 +50,7 @@ KIND_SHARES = (0.7, 0.2, 0.1)  # post, reply, reshare
 FAVOURITE_SHARES = (0.45, 0.33, 0.22)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Draws:
     """Per-member hidden parameters, kept so scenarios (next day, bot farm) stay consistent."""
 
@@ -88,19 +100,23 @@ def draw_activity_rows(
     u = rng.random(n)
     pick = rng.choice(3, n, p=FAVOURITE_SHARES)
     conc = d.concentration[member]
-    topic = np.where(u < conc, favourites[member, pick], np.where(u < conc + 0.15, NO_TOPIC, rng.integers(0, topics, n)))
+    topic = np.where(
+        u < conc, favourites[member, pick], np.where(u < conc + 0.15, NO_TOPIC, rng.integers(0, topics, n))
+    )
     published = start + rng.random(n) * (end - start)
     return ActivityColumns(member, network, kind, published, likes, reshares, replies, topic.astype(np.int64))
 
 
-def _graph(rng: np.random.Generator, src: IntArray, dst: IntArray, count: FloatArray, first: FloatArray, n: int) -> InteractionGraph:
+def _graph(
+    rng: np.random.Generator, src: IntArray, dst: IntArray, count: FloatArray, first: FloatArray, n: int
+) -> InteractionGraph:
     keep = src != dst
     src, dst, count, first = src[keep], dst[keep], count[keep], first[keep]
     keys, inverse = np.unique(src * n + dst, return_inverse=True)
     total = np.bincount(inverse, weights=count)
     earliest = np.full(len(keys), np.inf)
     np.minimum.at(earliest, inverse, first)
-    return InteractionGraph(n, keys // n, keys % n, total, earliest)
+    return InteractionGraph(n, keys // n, keys % n, total.astype(np.float64), earliest)
 
 
 def draw_population(
@@ -115,7 +131,11 @@ def draw_population(
     is_bot = np.arange(n) >= real
     latent = rng.standard_normal(n)
     latent[is_bot] = latent[:real].min() - 1.0 if real else -3.0
-    celebrities = np.sort(np.argsort(-latent[:real])[: max(1, round(CELEBRITY_SHARE * real))]) if planted else np.zeros(0, np.int64)
+    celebrities = (
+        np.sort(np.argsort(-latent[:real])[: max(1, round(CELEBRITY_SHARE * real))])
+        if planted
+        else np.zeros(0, np.int64)
+    )
     latent[celebrities] += CELEBRITY_BOOST
 
     # Accounts: 1-3 networks, more for the influential; an exponential race picks which.
@@ -171,7 +191,7 @@ def draw_population(
     out_degree = rng.poisson(REACTIONS_PER_MEMBER * d.level[reactors])
     src = np.repeat(reactors, out_degree)
     dst = pool[rng.choice(len(pool), size=len(src), p=p / p.sum())] if len(pool) else src
-    count = 1.0 + rng.poisson(1.0, len(src))
+    count = (1.0 + rng.poisson(1.0, len(src))).astype(np.float64)
     first = as_of - rng.random(len(src)) * 90.0 * DAY
     spam = np.zeros(0, np.int64)
     if planted and len(pool):
@@ -210,7 +230,9 @@ def plant_farm(
     rng: np.random.Generator,
 ) -> tuple[ActivityColumns, InteractionGraph]:  # fmt: skip
     """Make every bot like every recent post of `target`, all within one hour two days ago."""
-    recent = (activities.member == target) & (activities.kind != RESHARE) & (activities.published_at > as_of - 90.0 * DAY)
+    recent = (
+        (activities.member == target) & (activities.kind != RESHARE) & (activities.published_at > as_of - 90.0 * DAY)
+    )
     likes = activities.likes.copy()
     likes[recent] += len(bots)
     hour = np.floor((as_of - 2.0 * DAY) / 3600.0) * 3600.0

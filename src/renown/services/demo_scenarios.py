@@ -76,7 +76,5 @@ def advance_day(
     merged = ActivityColumns.concat([population.activities, new_rows])
     activities = merged.take(np.argsort(merged.member, kind="stable"))
     accounts = replace(population.accounts, age_days=population.accounts.age_days + days)
-    moved = replace(
-        population, as_of=population.as_of + timedelta(days=days), activities=activities, accounts=accounts
-    )
+    moved = replace(population, as_of=population.as_of + timedelta(days=days), activities=activities, accounts=accounts)
     return moved, changed

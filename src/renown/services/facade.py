@@ -16,6 +16,7 @@ from renown.domain.policies import ConsentPurpose, Policies
 from renown.services import consent, imports, members
 from renown.services.consent_gate import ConsentGate
 from renown.services.linking import AccountLinking
+from renown.services.perks import MemberTopics, Perks, no_member_topics
 from renown.storage.uow import SqlUnitOfWork
 
 Parser = Callable[[Path, Any], ParsedArchive]
@@ -32,6 +33,11 @@ class Services:
     policies: Policies
     signer: consent.Signer  # signs consent receipts (the token authority's key, published in the JWKS)
     linking: AccountLinking | None = None  # live OAuth links; None where no redirect URI is configured
+    member_topics: MemberTopics = no_member_topics  # the topics engine's hook: a member's topics, for perks
+
+    @property
+    def perks(self) -> Perks:
+        return Perks(self.uow_factory, topics=self.member_topics)
 
     async def register(self, *, subject: str, display_name: str | None, age_bracket: AgeBracket) -> Member:
         async with self.uow_factory() as uow:
@@ -46,6 +52,11 @@ class Services:
     async def accounts(self, member_id: UUID) -> list[LinkedAccount]:
         async with self.uow_factory() as uow:
             return await uow.accounts.for_member(member_id)
+
+    async def accounts_of(self, member_ids: list[UUID]) -> dict[UUID, list[LinkedAccount]]:
+        """Several members' linked accounts in one query (the API's DataLoader batches through this)."""
+        async with self.uow_factory() as uow:
+            return await uow.accounts.for_members(member_ids)
 
     async def activities(
         self, member_id: UUID, *, first: int, after: tuple[Any, UUID] | None, network: Network | None

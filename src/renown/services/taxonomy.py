@@ -94,9 +94,9 @@ def import_klout_topics(folder: Path, *, version: str = "klout-20180601") -> Tax
     children: dict[str, list[str]] = {}
     known = set(ontology) | {KLOUT_ROOT}
     for edge in _rows(folder, KLOUT_EDGES):
-        parent, child = edge["parentTopicId"], edge["childTopicId"]
-        if parent != child and child in known:
-            children.setdefault(parent, []).append(child)
+        source, child = edge["parentTopicId"], edge["childTopicId"]
+        if source != child and child in known:
+            children.setdefault(source, []).append(child)
     french = {r["topicId"]: r["topicDisplayName"] for r in _rows(folder, KLOUT_DISPLAY) if r["language"] == "fr"}
 
     parent_of: dict[str, str] = {}
@@ -125,7 +125,11 @@ def import_klout_topics(folder: Path, *, version: str = "klout-20180601") -> Tax
         return None
 
     taken: set[str] = set()
-    slugs = {node: _klout_slug(ontology[node]["topicSlug"].removesuffix("-super"), taken) for node in depth if node != KLOUT_ROOT}
+    slugs = {
+        node: _klout_slug(ontology[node]["topicSlug"].removesuffix("-super"), taken)
+        for node in depth
+        if node != KLOUT_ROOT
+    }
     categories: list[Category] = []
     topics: list[Topic] = []
     supers = [c for c in children.get(KLOUT_ROOT, ()) if depth.get(c) == 1]

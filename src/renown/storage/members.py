@@ -93,6 +93,23 @@ class AccountRepository:
             await self._conn.execute(sa.update(ACCOUNTS).where(ACCOUNTS.c.id == account_id).values(**values))
         return account_id
 
+    async def for_members(self, member_ids: list[UUID]) -> dict[UUID, list[LinkedAccount]]:
+        """Many members' accounts (network order) in one query, keys batched in one more for uncached members."""
+        found: dict[UUID, list[LinkedAccount]] = {m: [] for m in member_ids}
+        rows = (await self._conn.execute(sa.select(ACCOUNTS).where(ACCOUNTS.c.member_id.in_(set(member_ids)))
+                                         .order_by(ACCOUNTS.c.member_id, ACCOUNTS.c.network))).all()
+        ciphers = await self._vault.load_many(self._conn, {r.member_id for r in rows})
+        for r in rows:
+            cipher = ciphers.get(r.member_id)
+            if cipher is None:  # erased: nothing of theirs can be read any more
+                continue
+            found[r.member_id].append(LinkedAccount(
+                id=r.id, network=Network(r.network),
+                handle=cipher.decrypt_text("linked_account", "handle_enc", r.id, r.handle_enc),
+                display_name=cipher.decrypt_optional("linked_account", "display_name_enc", r.id, r.display_name_enc),
+                followers=r.followers, following=r.following, linked_at=r.linked_at))
+        return found
+
     async def for_member(self, member_id: UUID) -> list[LinkedAccount]:
         rows = (await self._conn.execute(
             sa.select(ACCOUNTS).where(ACCOUNTS.c.member_id == member_id).order_by(ACCOUNTS.c.network))).all()

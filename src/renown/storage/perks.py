@@ -30,6 +30,13 @@ def _perk(row: Any) -> Perk:
                 row.valid_from, row.valid_until, row.created_at)
 
 
+def _claim(claim_id: UUID, perk_id: UUID, member_id: UUID, at: datetime, content: dict[str, str]) -> PerkClaim:
+    network = content.get("network")
+    return PerkClaim(id=claim_id, perk_id=perk_id, member_id=member_id, claimed_at=at,
+                     network=None if network is None else Network(network), handle=content.get("handle"),
+                     score_band=content.get("score_band"))
+
+
 def _before(at: sa.ColumnElement[Any], row_id: sa.ColumnElement[Any], cursor: Cursor) -> sa.ColumnElement[bool]:
     """Keyset condition for newest-first pages on (time, id)."""
     when, last = cursor
@@ -73,9 +80,18 @@ class PerkRepository:
             PERKS.c.id == perk_id, PERKS.c.claimed < PERKS.c.quantity).values(claimed=PERKS.c.claimed + 1))
         return bool(result.rowcount)
 
-    async def claim_id(self, perk_id: UUID, member_id: UUID) -> UUID | None:
-        query = sa.select(CLAIMS.c.id).where(CLAIMS.c.perk_id == perk_id, CLAIMS.c.member_id == member_id)
-        return (await self._conn.execute(query)).scalar_one_or_none()
+    async def member_claim(self, perk_id: UUID, member_id: UUID) -> PerkClaim | None:
+        """The member's own claim of a perk, with what it disclosed."""
+        row = (await self._conn.execute(
+            sa.select(CLAIMS.c.id, CLAIMS.c.claimed_at, DISCLOSURES.c.id.label("disclosure_id"),
+                      DISCLOSURES.c.content_enc)
+            .join(DISCLOSURES, DISCLOSURES.c.id == CLAIMS.c.disclosure_id)
+            .where(CLAIMS.c.perk_id == perk_id, CLAIMS.c.member_id == member_id))).first()
+        if row is None:
+            return None
+        ciphers = await self._vault.load_many(self._conn, [member_id])
+        return _claim(row.id, perk_id, member_id, row.claimed_at,
+                      self._content(ciphers.get(member_id), row.disclosure_id, row.content_enc))
 
     async def add_claim(
         self, cipher: MemberCipher, *, claim_id: UUID, perk_id: UUID, disclosure: Disclosure,
@@ -123,11 +139,7 @@ class PerkRepository:
                 out[row.perk_id] = (claims, True)
                 continue
             content = self._content(ciphers.get(row.member_id), row.disclosure_id, row.content_enc)
-            network = content.get("network")
-            claims.append(PerkClaim(
-                id=row.id, perk_id=row.perk_id, member_id=row.member_id, claimed_at=row.claimed_at,
-                network=None if network is None else Network(network), handle=content.get("handle"),
-                score_band=content.get("score_band")))
+            claims.append(_claim(row.id, row.perk_id, row.member_id, row.claimed_at, content))
         return out
 
     @staticmethod

@@ -1,43 +1,12 @@
-"""Trust-seeded PageRank and reactor checks, on networkx's classic social graphs and small cases."""
+"""Trust-seeded PageRank and reactor checks on small cases (classic graphs: tests/eval)."""
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import pytest
 
 from renown.domain.influence import AccountColumns, InteractionGraph, assess_reactors, lockstep_reactors, trust_pagerank
 from renown.domain.influence.model import DEFAULT_MODEL
-
-
-def from_networkx(graph: nx.Graph) -> tuple[list[object], InteractionGraph]:
-    """Each undirected edge becomes two reactions; the edge weight is the reaction count."""
-    nodes = list(graph.nodes())
-    index = {node: i for i, node in enumerate(nodes)}
-    edges = [
-        (index[a], index[b], float(data.get("weight", 1.0)), 0.0)
-        for u, v, data in graph.edges(data=True)
-        for a, b in ((u, v), (v, u))
-    ]
-    return nodes, InteractionGraph.from_edges(len(nodes), edges)
-
-
-def leaders(graph: nx.Graph, k: int) -> list[object]:
-    nodes, interactions = from_networkx(graph)
-    rank = trust_pagerank(interactions, np.ones(len(nodes)))
-    return [nodes[i] for i in np.argsort(-rank, kind="stable")[:k]]
-
-
-def test_karate_club_leaders_are_the_instructor_and_the_administrator() -> None:
-    assert set(leaders(nx.karate_club_graph(), 2)) == {0, 33}
-
-
-def test_florentine_families_are_led_by_the_medici() -> None:
-    assert leaders(nx.florentine_families_graph(), 1) == ["Medici"]
-
-
-def test_les_miserables_is_led_by_valjean() -> None:
-    assert leaders(nx.les_miserables_graph(), 1) == ["Valjean"]
 
 
 def no_accounts(members: int, age_days: list[float] | None = None) -> AccountColumns:
@@ -92,3 +61,13 @@ def test_new_accounts_and_reactors_that_react_to_everyone_weigh_less() -> None:
     assert assessment.quality[0] == pytest.approx(0.01)
     assert assessment.quality[1] == pytest.approx(0.5)
     assert assessment.quality[2] == pytest.approx(1.0)
+
+
+def test_an_erased_member_leaves_no_edge_behind() -> None:
+    # given reactions 0 -> 1, 1 -> 2 and 2 -> 0
+    graph = InteractionGraph.from_edges(3, [(0, 1, 2.0, 10.0), (1, 2, 1.0, 20.0), (2, 0, 4.0, 30.0)])
+    # when member 1 is erased
+    remaining = graph.without_members(np.array([1]))
+    # then only the reaction between the two others is left
+    assert (remaining.source.tolist(), remaining.target.tolist(), remaining.count.tolist()) == ([2], [0], [4.0])
+    assert remaining.members == 3

@@ -85,7 +85,9 @@ def test_the_topic_hint_names_the_members_main_topic(scores: PopulationScores, p
     assert hint.points == round(float(scores.hint_table.topic_points[member]), 1)
 
 
-def test_top_activities_are_the_members_own_best_received_posts(scores: PopulationScores, population: Population) -> None:
+def test_top_activities_are_the_members_own_best_received_posts(
+    scores: PopulationScores, population: Population
+) -> None:
     # given a member with posts
     member = 2
     rows = scores.activity_rows(member)

@@ -10,26 +10,42 @@ import pytest
 from renown.domain.activity import AccountProfile, Activity, ActivityKind, Network
 from renown.domain.influence import account_columns, activity_columns
 from renown.domain.influence.columns import NETWORK_CODE
-from renown.domain.influence.features import AMPLIFICATION, ENGAGEMENT, REACH, Priors, network_features
+from renown.domain.influence.features import AMPLIFICATION, ENGAGEMENT, REACH, NetworkFeatures, Priors, network_features
 
 AS_OF = datetime(2025, 6, 1, tzinfo=UTC)
 X, REDDIT, MASTODON = NETWORK_CODE[Network.X], NETWORK_CODE[Network.REDDIT], NETWORK_CODE[Network.MASTODON]
 PRIORS = Priors(np.full(5, 2.0), np.full(5, 0.5))
 
 
-def post(network: Network, days_ago: float, likes: int | None, reshares: int | None, replies: int | None,
-         kind: ActivityKind = ActivityKind.POST) -> Activity:  # fmt: skip
-    return Activity(network, f"a{days_ago}", kind, AS_OF - timedelta(days=days_ago), "text", None, likes, reshares, replies)
+def post(
+    network: Network,
+    days_ago: float,
+    likes: int | None,
+    reshares: int | None,
+    replies: int | None,
+    kind: ActivityKind = ActivityKind.POST,
+) -> Activity:
+    return Activity(
+        network, f"a{days_ago}", kind, AS_OF - timedelta(days=days_ago), "text", None, likes, reshares, replies
+    )
 
 
-def features(rows: list[tuple[int, Activity]], profiles: list[tuple[int, AccountProfile]], members: int,
-             bots: list[float] | None = None):  # type: ignore[no-untyped-def]  # fmt: skip
+def features(
+    rows: list[tuple[int, Activity]],
+    profiles: list[tuple[int, AccountProfile]],
+    members: int,
+    bots: list[float] | None = None,
+) -> NetworkFeatures:
     acts = activity_columns(rows)
     accounts = account_columns(((m, p, AS_OF - timedelta(days=400)) for m, p in profiles), as_of=AS_OF)
     return network_features(
-        acts, accounts, members=members, as_of=AS_OF.timestamp(), priors=PRIORS,
+        acts,
+        accounts,
+        members=members,
+        as_of=AS_OF.timestamp(),
+        priors=PRIORS,
         bot_reactions=None if bots is None else np.array(bots),
-    )  # fmt: skip
+    )
 
 
 def test_recent_posts_weigh_more_and_few_posts_are_pulled_toward_the_population_rate() -> None:
@@ -59,7 +75,10 @@ def test_recent_posts_weigh_more_and_few_posts_are_pulled_toward_the_population_
 def test_a_signal_the_archive_lacks_is_missing_not_zero() -> None:
     # given a Reddit member (no followers, no like or reshare counts) and a Mastodon account without posts
     rows = [(0, post(Network.REDDIT, 1, None, None, 3))]
-    profiles = [(0, AccountProfile(Network.REDDIT, "member0000")), (1, AccountProfile(Network.MASTODON, "member0001", followers=5))]
+    profiles = [
+        (0, AccountProfile(Network.REDDIT, "member0000")),
+        (1, AccountProfile(Network.MASTODON, "member0001", followers=5)),
+    ]
     # when
     f = features(rows, profiles, 2)
     # then reach and amplification are missing on Reddit, engagement comes from replies only

@@ -47,7 +47,9 @@ def test_special_categories_are_flagged_down_their_subtrees(klout: Taxonomy) -> 
 
 def test_the_import_is_a_valid_taxonomy_file_that_matches_text(klout: Taxonomy) -> None:
     # the whole file is about 2 MB of YAML; one category shows the format round-trips
-    technology = Taxonomy(klout.version, klout.categories[13:14], tuple(t for t in klout.topics if t.category == "technology"))
+    technology = Taxonomy(
+        klout.version, klout.categories[13:14], tuple(t for t in klout.topics if t.category == "technology")
+    )
     assert technology.categories[0].slug == "technology"
     reloaded = parse_taxonomy(dump_taxonomy(technology))
     assert reloaded == technology

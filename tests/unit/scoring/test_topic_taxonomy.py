@@ -52,7 +52,9 @@ def test_french_text_matches_without_caring_about_accents_or_case(matcher: Topic
 def test_weights_split_between_topics_and_repeats_are_not_more_evidence(matcher: TopicMatcher) -> None:
     # two distinct keywords of astronomy against one of wine, however often it is repeated
     text = "telescope and galaxy tonight, wine wine wine wine"
-    assert matcher.assign_topics(text) == [("astronomy", pytest.approx(2 / 3)), ("wine", pytest.approx(1 / 3))]
+    topics = matcher.assign_topics(text)
+    assert [slug for slug, _ in topics] == ["astronomy", "wine"]
+    assert [weight for _, weight in topics] == pytest.approx([2 / 3, 1 / 3])
 
 
 def test_special_categories_need_the_explicit_consent(matcher: TopicMatcher) -> None:
@@ -93,17 +95,54 @@ def test_expertise_combines_topical_share_with_the_score() -> None:
 @pytest.mark.parametrize(
     ("broken", "message"),
     [
-        ({"version": "1", "categories": [{"slug": "a", "name": {"en": "A"}, "topics": []}]}, "a needs English and French names"),
-        ({"version": "1", "categories": [{"slug": "Bad Slug", "name": {"en": "A", "fr": "A"}, "topics": []}]}, "invalid slug"),
-        ({"version": "1", "categories": [{"slug": "a", "name": {"en": "A", "fr": "A"}, "special_category": "sports", "topics": []}]},
-         "a has an unknown special category"),
-        ({"version": "1", "categories": [{"slug": "a", "name": {"en": "A", "fr": "A"}, "topics": [
-            {"slug": "t", "name": {"en": "T", "fr": "T"}, "keywords": {"en": ["t"]}},
-            {"slug": "t", "name": {"en": "T", "fr": "T"}, "keywords": {"en": ["t"]}}]}]}, "duplicate slug t"),
-        ({"version": "1", "categories": [{"slug": "a", "name": {"en": "A", "fr": "A"}, "topics": [
-            {"slug": "t", "name": {"en": "T", "fr": "T"}}]}]}, "t has no keyword and no hashtag"),
+        (
+            {"version": "1", "categories": [{"slug": "a", "name": {"en": "A"}, "topics": []}]},
+            "a needs English and French names",
+        ),
+        (
+            {"version": "1", "categories": [{"slug": "Bad Slug", "name": {"en": "A", "fr": "A"}, "topics": []}]},
+            "invalid slug",
+        ),
+        (
+            {
+                "version": "1",
+                "categories": [
+                    {"slug": "a", "name": {"en": "A", "fr": "A"}, "special_category": "sports", "topics": []}
+                ],
+            },
+            "a has an unknown special category",
+        ),
+        (
+            {
+                "version": "1",
+                "categories": [
+                    {
+                        "slug": "a",
+                        "name": {"en": "A", "fr": "A"},
+                        "topics": [
+                            {"slug": "t", "name": {"en": "T", "fr": "T"}, "keywords": {"en": ["t"]}},
+                            {"slug": "t", "name": {"en": "T", "fr": "T"}, "keywords": {"en": ["t"]}},
+                        ],
+                    }
+                ],
+            },
+            "duplicate slug t",
+        ),
+        (
+            {
+                "version": "1",
+                "categories": [
+                    {
+                        "slug": "a",
+                        "name": {"en": "A", "fr": "A"},
+                        "topics": [{"slug": "t", "name": {"en": "T", "fr": "T"}}],
+                    }
+                ],
+            },
+            "t has no keyword and no hashtag",
+        ),
     ],
-)  # fmt: skip
+)
 def test_an_invalid_taxonomy_is_refused_with_a_reason(broken: dict[str, Any], message: str) -> None:
     with pytest.raises(TaxonomyInvalid, match=message) as caught:
         Taxonomy.from_mapping(broken)

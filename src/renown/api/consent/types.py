@@ -16,7 +16,8 @@ from renown.domain.policies import ConsentPurpose
 # The domain's enums, registered with strawberry here so the domain stays framework-free.
 strawberry.enum(ConsentPurpose, name="ConsentPurpose",
                 description="A purpose the member may grant or refuse; every one is optional (see `policy.purposes`).")
-strawberry.enum(ConsentState, name="ConsentState", description="Where a consent stands; only GIVEN lets processing run.")
+strawberry.enum(ConsentState, name="ConsentState",
+                description="Where a consent stands; only GIVEN lets processing run.")
 
 
 @strawberry.type(name="Consent", description="One consent: a purpose, on one network when it is given per network.")

@@ -9,6 +9,7 @@ from uuid import UUID
 import strawberry
 
 from renown.api.context import Info
+from renown.api.members.loaders import accounts_loader
 from renown.api.pagination import PageInfo, check_first, decode_cursor, encode_cursor
 from renown.domain.activity import ActivityKind, Network, StoredActivity
 from renown.domain.member import AgeBracket, Member
@@ -82,7 +83,7 @@ class MemberType:
 
     @strawberry.field(description="Linked network accounts.")
     async def accounts(self, info: Info) -> list[Account]:
-        accounts = await info.context.services.accounts(self.member_id)
+        accounts = await accounts_loader(info).load(self.member_id)
         return [
             Account(network=a.network, handle=a.handle, display_name=a.display_name, followers=a.followers,
                     following=a.following, linked_at=a.linked_at)

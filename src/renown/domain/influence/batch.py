@@ -10,9 +10,16 @@ import numpy as np
 
 from renown.domain.influence.calibration import Calibration
 from renown.domain.influence.centrality import GraphSignals, ReactorAssessment, assess_reactors, graph_signals
-from renown.domain.influence.columns import RESHARE, AccountColumns, ActivityColumns, FloatArray, IntArray, InteractionGraph
+from renown.domain.influence.columns import (
+    RESHARE,
+    AccountColumns,
+    ActivityColumns,
+    FloatArray,
+    IntArray,
+    InteractionGraph,
+)
 from renown.domain.influence.explanation import Explanation, explain
-from renown.domain.influence.features import decay_weights, network_features
+from renown.domain.influence.features import DAY, network_features
 from renown.domain.influence.hints import HintTable, factor_counterfactuals, member_hints, topic_counterfactual
 from renown.domain.influence.model import DEFAULT_MODEL, ScoringModel
 from renown.domain.influence.scorer import Scored, fit_calibration, score_features
@@ -28,7 +35,7 @@ class MemberSignals:
     bot_reactions: float
 
 
-@dataclass
+@dataclass(repr=False)
 class PopulationScores:
     """A batch run's results; `explain(i)` assembles one member's explanation on demand."""
 
@@ -74,8 +81,8 @@ class PopulationScores:
 
 def content_posts(activities: ActivityColumns, *, members: int, as_of: float, model: ScoringModel) -> FloatArray:
     """Each member's own posts and replies in the window."""
-    _, inside = decay_weights(activities.published_at, as_of, model)
-    keep = inside & (activities.kind != RESHARE)
+    age = as_of - activities.published_at
+    keep = (age >= 0.0) & (age < model.window_days * DAY) & (activities.kind != RESHARE)
     return np.bincount(activities.member[keep], minlength=members).astype(np.float64)
 
 
@@ -100,9 +107,10 @@ def score_population(
         member_reactions=signals.member_reactions, priors=calibration.priors if calibration else None, model=model,
     )  # fmt: skip
     member_raw = np.stack([features.consistency, signals.centrality, signals.reactors], axis=1)
+    combined = None
     if calibration is None:
-        calibration = fit_calibration(features, member_raw, fitted_at=as_of, model=model)
-    scored = score_features(features, member_raw, calibration, model)
+        calibration, combined = fit_calibration(features, member_raw, fitted_at=as_of, model=model)
+    scored = score_features(features, member_raw, calibration, model, combined=combined)
     table = None
     if hints:
         topics, topic_points = topic_counterfactual(

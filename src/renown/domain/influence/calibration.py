@@ -51,14 +51,14 @@ class Curve:
 
     def apply(self, raw: FloatArray) -> FloatArray:
         """Map raw scores to 1-99; beyond the fitted range the ends hold."""
-        return np.interp(raw, np.asarray(self.raw), np.asarray(self.score))
+        return np.asarray(np.interp(raw, np.asarray(self.raw), np.asarray(self.score)), np.float64)
 
     def slope(self, raw: FloatArray) -> FloatArray:
         """Return the curve's slope at each raw score (right derivative)."""
         knots = np.asarray(self.raw)
         scores = np.asarray(self.score)
         seg = np.clip(np.searchsorted(knots, raw, side="right") - 1, 0, len(knots) - 2)
-        return (scores[seg + 1] - scores[seg]) / (knots[seg + 1] - knots[seg])
+        return np.asarray((scores[seg + 1] - scores[seg]) / (knots[seg + 1] - knots[seg]), np.float64)
 
     @classmethod
     def fit(cls, raw: FloatArray) -> Curve:
@@ -99,6 +99,9 @@ class Calibration:
         if not self.version:
             object.__setattr__(self, "version", self._derive_version())
 
+    def __repr__(self) -> str:
+        return f"Calibration(version={self.version!r}, members={self.members})"
+
     def _derive_version(self) -> str:
         body = json.dumps(self._content(), sort_keys=True, separators=(",", ":")).encode()
         return f"cal-{self.fitted_at[:10].replace('-', '')}-{hashlib.sha256(body).hexdigest()[:10]}"
@@ -112,7 +115,9 @@ class Calibration:
         """Score of a member exactly at the population average on every factor."""
         return float(self.overall.apply(np.zeros(1))[0])
 
-    def standardize(self, raw_network: FloatArray, raw_member: FloatArray, model: ScoringModel) -> tuple[FloatArray, FloatArray]:
+    def standardize(
+        self, raw_network: FloatArray, raw_member: FloatArray, model: ScoringModel
+    ) -> tuple[FloatArray, FloatArray]:
         """Turn raw factors into clipped z-scores; a missing factor becomes 0, the population prior."""
         lo, hi = model.z_clip
         z_net = (raw_network - np.array(self.network_mean)) / np.array(self.network_std)
@@ -170,7 +175,7 @@ def fit_statistics(
         pairs = [_stats(features.raw[:, k, f], features.has_network[:, k]) for f in range(len(NETWORK_FACTORS))]
         means.append(tuple(p[0] for p in pairs))
         stds.append(tuple(p[1] for p in pairs))
-    scored = features.has_network.any(axis=1)
+    scored = np.asarray(features.has_network.any(axis=1), bool)
     member = [_stats(raw_member[:, f], scored) for f in range(len(MEMBER_FACTORS))]
     return tuple(means), tuple(stds), tuple(m for m, _ in member), tuple(s for _, s in member)
 

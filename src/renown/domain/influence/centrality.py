@@ -22,7 +22,7 @@ _HOUR = 3600.0
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ReactorAssessment:
     """Per member: prior trust (PageRank teleport) and the weight of one of their reactions."""
 
@@ -32,7 +32,7 @@ class ReactorAssessment:
     selectivity: FloatArray
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GraphSignals:
     """Per member, what the graph says about the reactions they received."""
 
@@ -163,7 +163,7 @@ def graph_signals(graph: InteractionGraph, assessment: ReactorAssessment, *, dam
     # Rank times total trust, not times member count: adding a thousand untrusted
     # accounts must not shift everyone else's centrality against a frozen calibration.
     centrality = np.log(np.maximum(rank * assessment.trust.sum(), 1e-12))
-    return GraphSignals(centrality, np.log1p(reactors), received, discounted)
+    return GraphSignals(centrality, np.log1p(reactors), received.astype(np.float64), discounted.astype(np.float64))
 
 
 def member_posts(member: IntArray, content: BoolArray, members: int) -> FloatArray:

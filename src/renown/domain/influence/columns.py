@@ -33,7 +33,7 @@ def _take(obj: Any, index: Any) -> dict[str, Any]:
     return {f.name: (getattr(obj, f.name)[index] if f.name != "topic_slugs" else obj.topic_slugs) for f in fields(obj)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ActivityColumns:
     """One row per activity; `topic` indexes `topic_slugs` (NO_TOPIC when none)."""
 
@@ -60,16 +60,28 @@ class ActivityColumns:
         slugs = parts[0].topic_slugs if parts else ()
         if any(p.topic_slugs != slugs for p in parts):
             raise ValueError("activity columns must share their topic list")
-        arrays = {f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls) if f.name != "topic_slugs"}
+        arrays = {
+            f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls) if f.name != "topic_slugs"
+        }
         return cls(**arrays, topic_slugs=slugs)
 
     @classmethod
     def empty(cls, topic_slugs: tuple[str, ...] = ()) -> ActivityColumns:
         f = np.zeros(0, np.float64)
-        return cls(np.zeros(0, np.int64), np.zeros(0, np.int8), np.zeros(0, np.int8), f, f, f, f, np.zeros(0, np.int64), topic_slugs)
+        return cls(
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int8),
+            np.zeros(0, np.int8),
+            f,
+            f,
+            f,
+            f,
+            np.zeros(0, np.int64),
+            topic_slugs,
+        )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class AccountColumns:
     """One row per (member, network) account; unknown values are NaN."""
 
@@ -92,7 +104,7 @@ class AccountColumns:
         return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class InteractionGraph:
     """Who reacted to whom among members: one row per (reactor, author) pair in the window."""
 
@@ -120,7 +132,9 @@ class InteractionGraph:
         gone = np.zeros(self.members, bool)
         gone[removed] = True
         keep = ~(gone[self.source] | gone[self.target])
-        return InteractionGraph(self.members, self.source[keep], self.target[keep], self.count[keep], self.first_at[keep])
+        return InteractionGraph(
+            self.members, self.source[keep], self.target[keep], self.count[keep], self.first_at[keep]
+        )
 
 
 def _count(value: int | None) -> float:

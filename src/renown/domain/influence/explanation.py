@@ -131,7 +131,7 @@ def score_inputs(scored: Scored, i: int) -> ScoreInputs:
     """Extract one member's stored inputs from a scored batch."""
     f = scored.features
     networks = tuple(
-        NetworkInputs(network, *(_opt(v) for v in f.raw[i, k]), posts=float(f.posts[i, k]))
+        NetworkInputs(network, _opt(f.raw[i, k, 0]), _opt(f.raw[i, k, 1]), _opt(f.raw[i, k, 2]), float(f.posts[i, k]))
         for k, network in enumerate(NETWORKS)
         if f.has_network[i, k]
     )
@@ -187,7 +187,9 @@ def explain(
             gone = f.has_network[i] & np.isnan(f.raw[i, :, j])
             missing = tuple(NETWORKS[k].value for k in np.flatnonzero(gone))
         factors.append(
-            FactorContribution(name, float(scored.contributions[i, j]), float(weighted_z[j]), float(beta[j]), inputs[name], missing)
+            FactorContribution(
+                name, float(scored.contributions[i, j]), float(weighted_z[j]), float(beta[j]), inputs[name], missing
+            )
         )
     rows = np.asarray(activity_rows, np.int64)
     weights = f.activity_weight[rows] if rows.size else np.zeros(0)

@@ -28,7 +28,7 @@ class Priors:
     reshares: FloatArray  # (networks,) decayed reshares per post
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class NetworkFeatures:
     """Raw factor values (NaN = signal missing) and the evidence behind them."""
 
@@ -89,8 +89,9 @@ def network_features(
     member = a.member[rows]
     group = member * n_net + a.network[rows].astype(np.int64)
     weight = weight_all[rows]
-    raw_likes, raw_shares, raw_replies = a.likes[rows], a.reshares[rows], a.replies[rows]
-    likes, shares, replies = np.nan_to_num(raw_likes), np.nan_to_num(raw_shares), np.nan_to_num(raw_replies)
+    likes, shares, replies = a.likes[rows], a.reshares[rows], a.replies[rows]  # fancy indexing copies
+    visible, share_seen, reply_seen = ~np.isnan(likes), ~np.isnan(shares), ~np.isnan(replies)
+    likes[~visible], shares[~share_seen], replies[~reply_seen] = 0.0, 0.0, 0.0
 
     def per_group(values: FloatArray | None) -> FloatArray:
         return np.bincount(group, weights=values, minlength=size).reshape(members, n_net).astype(np.float64)
@@ -103,7 +104,6 @@ def network_features(
     # Bot-like reactions are known per member (from the graph), not per post or type. Farms
     # like, and like every post alike: take them out of each post's likes evenly, then
     # whatever is left out of the member's other reactions in proportion.
-    visible = ~np.isnan(raw_likes)
     like_posts = per_member(visible.astype(np.float64))
     other_total = per_member(shares + replies)
     seen = per_member(likes) + other_total
@@ -121,13 +121,13 @@ def network_features(
     activity_weight[rows] = weight * kept
     weighted_reactions = per_group(activity_weight[rows])
     weighted_reshares = per_group(weight * shares * keep)
-    react_cover = per_group((visible | ~np.isnan(raw_shares) | ~np.isnan(raw_replies)).astype(np.float64)) > 0
-    share_cover = per_group((~np.isnan(raw_shares)).astype(np.float64)) > 0
+    react_cover = per_group((visible | share_seen | reply_seen).astype(np.float64)) > 0
+    share_cover = per_group(share_seen.astype(np.float64)) > 0
 
     account_group = accounts.member * n_net + accounts.network.astype(np.int64)
-    followers = np.full(size, np.nan)
-    np.fmax.at(followers, account_group, accounts.followers)
-    followers = followers.reshape(members, n_net)
+    flat_followers = np.full(size, np.nan)
+    np.fmax.at(flat_followers, account_group, accounts.followers)
+    followers = flat_followers.reshape(members, n_net)
     all_groups = a.member * n_net + a.network.astype(np.int64)
     has_network = (np.bincount(np.concatenate([all_groups, account_group]), minlength=size) > 0).reshape(members, n_net)
 
@@ -156,11 +156,14 @@ def network_features(
     )  # fmt: skip
 
 
-def _consistency(member: np.ndarray, published_at: FloatArray, as_of: float, size: int, model: ScoringModel) -> FloatArray:
+def _consistency(
+    member: np.ndarray, published_at: FloatArray, as_of: float, size: int, model: ScoringModel
+) -> FloatArray:
     """Decay-weighted share of days in the window with at least one activity."""
     days = int(np.ceil(model.window_days))
     day = np.minimum(np.floor((as_of - published_at) / DAY).astype(np.int64), days - 1)
     active = np.zeros((size, days), bool)  # a bitmap beats sorting millions of (member, day) keys
     active[member, day] = True
     decay = np.exp2(-np.arange(days) / model.half_life_days)
-    return (active.astype(np.float32) @ decay.astype(np.float32)).astype(np.float64) / decay.sum()
+    share: FloatArray = (active.astype(np.float32) @ decay.astype(np.float32)).astype(np.float64) / decay.sum()
+    return share

@@ -12,7 +12,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from renown.domain.influence.calibration import Calibration
-from renown.domain.influence.columns import NETWORKS, NO_TOPIC, RESHARE, AccountColumns, ActivityColumns, FloatArray, IntArray
+from renown.domain.influence.columns import (
+    NETWORKS,
+    NO_TOPIC,
+    RESHARE,
+    AccountColumns,
+    ActivityColumns,
+    FloatArray,
+    IntArray,
+)
 from renown.domain.influence.explanation import Hint
 from renown.domain.influence.features import decay_weights, network_features
 from renown.domain.influence.model import DEFAULT_MODEL, FACTORS, NETWORK_FACTORS, ScoringModel, combine
@@ -23,7 +31,7 @@ MIN_POINTS = 0.05
 WEAKEST = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class HintTable:
     """Per member: points gained by +1 population standard deviation on each factor, and by
     TOPIC_UPLIFT more reactions on posts in their main topic."""
@@ -53,7 +61,9 @@ def factor_counterfactuals(scored: Scored, calibration: Calibration, model: Scor
     return points
 
 
-def main_topics(activities: ActivityColumns, *, members: int, as_of: float, model: ScoringModel = DEFAULT_MODEL) -> IntArray:
+def main_topics(
+    activities: ActivityColumns, *, members: int, as_of: float, model: ScoringModel = DEFAULT_MODEL
+) -> IntArray:
     """Each member's most frequent topic among their posts in the window."""
     topics = np.full(members, NO_TOPIC, np.int64)
     _, inside = decay_weights(activities.published_at, as_of, model)
@@ -87,7 +97,10 @@ def topic_counterfactual(
     boost = (activities.topic != NO_TOPIC) & (activities.topic == topics[activities.member])
     scale = np.where(boost, 1.0 + uplift, 1.0)
     boosted = replace(
-        activities, likes=activities.likes * scale, reshares=activities.reshares * scale, replies=activities.replies * scale
+        activities,
+        likes=activities.likes * scale,
+        reshares=activities.reshares * scale,
+        replies=activities.replies * scale,
     )
     features = network_features(
         boosted, accounts, members=members, as_of=as_of, bot_reactions=bot_reactions,

@@ -67,7 +67,7 @@ class ScoringModel:
 DEFAULT_MODEL = ScoringModel()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Combined:
     """Raw scores and their additive parts, before calibration."""
 
@@ -91,7 +91,7 @@ def combine(
     per_factor = z_network * beta_net  # (n, N, F)
     network_raw = per_factor.sum(axis=2)
     logits = np.where(has_network, model.network_softness * network_raw, -np.inf)
-    has_score = has_network.any(axis=1)
+    has_score = np.asarray(has_network.any(axis=1), bool)
     top = np.where(has_score, logits.max(axis=1, initial=-np.inf), 0.0)
     expo = np.where(has_network, np.exp(logits - top[:, None]), 0.0)
     total = expo.sum(axis=1)

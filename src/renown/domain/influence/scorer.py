@@ -20,7 +20,7 @@ from renown.domain.influence.model import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Scored:
     """Scores of a set of members against one calibration, with everything that explains them."""
 
@@ -50,7 +50,9 @@ def calibrated(combined: Combined, calibration: Calibration) -> tuple[FloatArray
     score = calibration.overall.apply(raw)
     baseline = calibration.baseline
     near_zero = np.abs(raw) < 1e-9
-    gain = np.where(near_zero, calibration.overall.slope(np.zeros_like(raw)), (score - baseline) / np.where(near_zero, 1.0, raw))
+    gain = np.where(
+        near_zero, calibration.overall.slope(np.zeros_like(raw)), (score - baseline) / np.where(near_zero, 1.0, raw)
+    )
     contributions = combined.parts * gain[:, None]
     score = np.where(combined.has_score, score, np.nan)
     return score, contributions, baseline
@@ -69,11 +71,17 @@ def confidence(features: NetworkFeatures, combined: Combined, model: ScoringMode
 
 
 def score_features(
-    features: NetworkFeatures, member_raw: FloatArray, calibration: Calibration, model: ScoringModel = DEFAULT_MODEL
+    features: NetworkFeatures,
+    member_raw: FloatArray,
+    calibration: Calibration,
+    model: ScoringModel = DEFAULT_MODEL,
+    *,
+    combined: Combined | None = None,
 ) -> Scored:
-    """Standardize, combine and calibrate already computed features."""
+    """Standardize, combine and calibrate already computed features (`combined`: reuse a fit's)."""
     z_net, z_mem = calibration.standardize(features.raw, member_raw, model)
-    combined = combine(z_net, features.has_network, z_mem, model)
+    if combined is None:
+        combined = combine(z_net, features.has_network, z_mem, model)
     score, contributions, baseline = calibrated(combined, calibration)
     network_scores = np.full(combined.network_raw.shape, np.nan)
     for k, network in enumerate(NETWORKS):
@@ -87,8 +95,11 @@ def score_features(
 
 def fit_calibration(
     features: NetworkFeatures, member_raw: FloatArray, *, fitted_at: datetime, model: ScoringModel = DEFAULT_MODEL
-) -> Calibration:
-    """Fit standardization statistics and the quantile curves on a whole population."""
+) -> tuple[Calibration, Combined]:
+    """Fit standardization statistics and the quantile curves on a whole population.
+
+    Also returns the combined raw scores, which do not depend on the curves.
+    """
     means, stds, member_mean, member_std = fit_statistics(features, member_raw, model)
     draft = Calibration(
         model_version=model.version,
@@ -107,7 +118,7 @@ def fit_calibration(
     z_net, z_mem = draft.standardize(features.raw, member_raw, model)
     combined = combine(z_net, features.has_network, z_mem, model)
     overall, per_network = fit_curves(combined.raw, combined.network_raw, combined.has_score)
-    return Calibration(
+    fitted = Calibration(
         model_version=draft.model_version,
         fitted_at=draft.fitted_at,
         members=draft.members,
@@ -120,6 +131,7 @@ def fit_calibration(
         overall=overall,
         networks=per_network,
     )
+    return fitted, combined
 
 
 def _identity() -> Curve:

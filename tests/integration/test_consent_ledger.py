@@ -9,6 +9,7 @@ from uuid import UUID
 
 import pytest
 import sqlalchemy as sa
+from tests.archives import build_mastodon_archive
 
 from renown.app import Runtime
 from renown.domain.activity import Activity, ActivityKind, Network
@@ -20,7 +21,6 @@ from renown.services import consent
 from renown.services.consent_gate import ConsentGate
 from renown.storage.tables import metadata
 from renown.storage.uow import SqlUnitOfWork
-from tests.archives import build_mastodon_archive
 
 JOBS, EVENTS, ACTIVITIES = metadata.tables["job"], metadata.tables["consent_event"], metadata.tables["activity"]
 SCORING, TOPICS, SHARING = ConsentPurpose.SCORING, ConsentPurpose.TOPICS, ConsentPurpose.THIRD_PARTY_SHARING
@@ -37,7 +37,7 @@ async def grant(runtime: Runtime, member: UUID, purpose: ConsentPurpose, network
 
 
 async def import_posts(runtime: Runtime, member: UUID, tmp_path: Path, posts: int = 3) -> int:
-    tmp_path.mkdir(parents=True, exist_ok=True)
+    tmp_path.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a test's own scratch folder
     archive = build_mastodon_archive(tmp_path, posts=posts)
     return (await runtime.services.import_file(member_id=member, network=MASTODON, path=archive)).imported
 
@@ -176,7 +176,8 @@ async def test_gpc_records_one_opt_out_of_sharing_and_an_explicit_grant_override
     assert await runtime.services.apply_gpc(subject="alice@example.org") is True
     assert await runtime.services.apply_gpc(subject="alice@example.org") is False
     async with runtime.engine.connect() as conn:
-        rows = (await conn.execute(sa.select(EVENTS.c.purpose, EVENTS.c.event, EVENTS.c.method, EVENTS.c.network))).all()
+        query = sa.select(EVENTS.c.purpose, EVENTS.c.event, EVENTS.c.method, EVENTS.c.network)
+        rows = (await conn.execute(query)).all()
     assert [tuple(r) for r in rows] == [("third_party_sharing", "withdrawn", "gpc", None)]
     # when the member then grants sharing explicitly, the signal no longer withdraws it
     await grant(runtime, alice, SHARING, None)
