@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from scipy.stats import spearmanr
 from renown.domain.influence import InteractionGraph, score_member, trust_pagerank
 from renown.services.demo import Population, generate_population
 from renown.services.scoring_eval import bot_farm_effect, ranking_quality, score, stability, topic_precision
+from renown.services.taxonomy import default_matcher
 
 MUSAE = Path(__file__).resolve().parents[2] / "shared" / "data" / "musae-github" / "edges.csv"
 
@@ -49,6 +51,13 @@ def single_member_latency(
         "p50_ms": round(float(np.median(ms)), 2),
         "p95_ms": round(float(np.quantile(ms, 0.95)), 2),
     }
+
+
+def topic_assignment_speed(population: Population, members: int = 300) -> dict[str, float]:
+    matcher = default_matcher()
+    activities = [a for i in range(members) for a in population.activities_of(i)]
+    _, seconds = timed(lambda: [matcher.assign_topics(a.text, a.hashtags) for a in activities])
+    return {"activities": len(activities), "per_second": round(len(activities) / seconds)}
 
 
 def classic_graphs() -> dict[str, list[str]]:
@@ -101,6 +110,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--topic-sample", type=int, default=2000)
     args = parser.parse_args(argv)
     as_of = datetime(2025, 6, 1, tzinfo=UTC)
+    load_at_start = [round(x, 2) for x in os.getloadavg()]  # the machine is shared: say how busy it was
 
     population, gen_s = timed(
         generate_population, args.members, args.seed, activities_per_member=args.activities_per_member, as_of=as_of
@@ -122,7 +132,7 @@ def main(argv: list[str]) -> None:
             "activities": rows,
             "graph_edges": len(population.graph),
             "generate_seconds": round(gen_s, 2),
-        },  # fmt: skip
+        },
         "speed": {
             "fit_and_score_seconds": round(fit_s, 3),
             "score_seconds_frozen_calibration": round(frozen_s, 3),
@@ -138,9 +148,12 @@ def main(argv: list[str]) -> None:
         "bot_farm": bot_farm_effect(population, fitted, size=1000),
         "stability": stability(population, fitted),
         "topics": topic_precision(population, sample=args.topic_sample),
+        "topic_assignment": topic_assignment_speed(population),
         "classic_graphs": classic_graphs(),
         "pagerank_musae_github": musae_pagerank(),
         "calibration_version": fitted.calibration.version,
+        "load_average_at_start": load_at_start,
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
     }
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")

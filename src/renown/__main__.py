@@ -122,8 +122,9 @@ def import_(subject: str, network: str, grant: list[ConsentPurpose], age_bracket
         member = await runtime.services.register(
             subject=subject, display_name=None, age_bracket=AgeBracket(age_bracket))
         for purpose in grant:
+            scope = Network(network) if runtime.policies.purpose(purpose).per_network else None  # perks: all networks
             await runtime.services.grant_consent(member_id=member.id, purpose=purpose,
-                                                 network=Network(network), method=ConsentMethod.CLI)
+                                                 network=scope, method=ConsentMethod.CLI)
         with click.progressbar(length=0, label="importing", show_pos=True) as bar:
             return await runtime.services.import_file(
                 member_id=member.id, network=Network(network), path=path, progress=bar.update)
@@ -160,6 +161,28 @@ def worker() -> None:
 
     configure_logging()
     _run(run_worker)
+
+
+@cli.group()
+def audit() -> None:
+    """The hash-chained audit log."""
+
+
+@audit.command()
+def verify() -> None:
+    """Re-hash the audit chain; exit 1 naming the first altered, missing or reordered entry."""
+    from renown.services.audit import ChainVerification, verify_chain
+
+    async def work(runtime: Runtime) -> ChainVerification:
+        async with runtime.uow() as uow:
+            return await verify_chain(uow)
+
+    result = _run(work)
+    if not result.intact:
+        click.echo(f"audit chain broken at entry {result.first_broken_id}: {result.reason} "
+                   f"({result.checked} entries verified before it)", err=True)
+        sys.exit(1)
+    click.echo(f"audit chain intact: {result.checked} entries verified")
 
 
 @cli.group()

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from renown.api.exports import export_download
 from renown.api.gpc import GpcOptOut, gpc_support
 from renown.api.protection import RedisTokenBuckets, select_token_buckets
 from renown.api.schema import build_schema
@@ -27,11 +28,14 @@ from renown.connectors.registry import PARSERS
 from renown.domain.activity import Network
 from renown.domain.errors import InvalidToken
 from renown.domain.policies import Policies
+from renown.jobs.export import export_store
 from renown.services.auth import TokenAuthority
 from renown.services.consent import LinkConsents
+from renown.services.exports import ExportDownloads
 from renown.services.facade import Services
 from renown.services.jobs import queue_depth
 from renown.services.linking import AccountLinking
+from renown.services.scoring import perk_topics
 from renown.settings import Settings, SettingsError
 from renown.storage import migrate
 from renown.storage.db import create_engine
@@ -91,7 +95,7 @@ def build_runtime(settings: Settings) -> Runtime:
                       policies=policies)
     runtime.services = Services(
         uow_factory=runtime.uow, parsers=PARSERS, archive_limits=archive_limits(settings),
-        spool_dir=settings.var_dir / "uploads", policies=policies, signer=tokens,
+        spool_dir=settings.var_dir / "uploads", policies=policies, signer=tokens, member_topics=perk_topics,
     )
     if settings.oauth_redirect_uri:
         runtime.services.linking = AccountLinking(
@@ -190,6 +194,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             Route("/metrics", metrics),
             Route("/.well-known/jwks.json", jwks),
             Route("/.well-known/gpc.json", gpc_support(runtime.policies.gpc)),
+            Route("/exports/{token}", export_download(ExportDownloads(runtime.uow, export_store(settings)),
+                                                      max_auth_age_seconds=settings.recent_auth_seconds)),
         ],
         lifespan=lifespan,
     )

@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.api.conftest import bearer, gql, upload
+from tests.archives import build_mastodon_archive
 
 from renown.app import Runtime
 from renown.domain.jobs import JobStatus
@@ -19,8 +21,6 @@ from renown.domain.scopes import Scope
 from renown.jobs.worker import Worker
 from renown.jobs.workflow import JobContext, JobHandler
 from renown.telemetry.logs import QUIET_LOGGERS, configure_logging
-from tests.api.conftest import bearer, gql, upload
-from tests.archives import build_mastodon_archive
 
 EMAIL = "canary.member.q7@example.org"
 DISPLAY_NAME = "Canary Zephyrine Quillfeather"
@@ -82,7 +82,8 @@ async def test_a_member_journey_logs_json_lines_with_request_ids_and_no_personal
         assert secret not in logged
     records = lines(json_logs)
     assert all(HEX_ID.fullmatch(r["request_id"]) for r in records)
-    access = [(r["method"], r["route"], r.get("operation"), r["status"]) for r in records if r["logger"] == "renown.access"]
+    access = [(r["method"], r["route"], r.get("operation"), r["status"])
+              for r in records if r["logger"] == "renown.access"]
     assert access == [
         ("POST", "/graphql", "Register", 200),
         ("POST", "/graphql", "Consent", 200),

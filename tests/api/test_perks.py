@@ -7,12 +7,12 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 import httpx
+from tests.api.conftest import gql
+from tests.api.journeys import brand, create_perk, grant, join, member_id, set_score
 
 from renown.app import Runtime
 from renown.domain.perks import Perk
 from renown.storage.uow import SqlUnitOfWork
-from tests.api.conftest import gql
-from tests.api.journeys import brand, create_perk, grant, join, member_id, set_score
 
 ALICE = "alice@example.org"
 BOB = "bob@example.org"
@@ -135,9 +135,10 @@ async def test_only_brands_publish_and_only_members_claim(
 ) -> None:
     alice = await join(client, runtime, tmp_path, subject=ALICE, handle="alice", consents=("PERKS",))
     now = datetime.now(UTC)
-    as_member = await client.post("/graphql", headers=alice, json={"query": """mutation {
-      createPerk(title: "Mine", minimumScore: 1, quantity: 1, validFrom: "%s", validUntil: "%s") { __typename }
-    }""" % (now.isoformat(), (now + timedelta(days=1)).isoformat())})
+    as_member = await client.post("/graphql", headers=alice, json={"query": """mutation($from: DateTime!,
+      $until: DateTime!) { createPerk(title: "Mine", minimumScore: 1, quantity: 1, validFrom: $from,
+      validUntil: $until) { __typename } }""", "variables": {
+        "from": now.isoformat(), "until": (now + timedelta(days=1)).isoformat()}})
     as_brand = await gql(client, PERKS, brand(runtime))
     assert as_member.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert as_brand["errors"][0]["extensions"]["code"] == "FORBIDDEN"

@@ -8,17 +8,17 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from uuid import UUID
 
-import pytest
 import sqlalchemy as sa
+from tests.jobs.crash_worker import CRASH_WORKFLOW
+from tests.jobs.helpers import effects, job_row
 
 from renown.app import Runtime
 from renown.settings import Settings
 from renown.storage.tables import metadata
-from tests.jobs.crash_worker import CRASH_WORKFLOW
-from tests.jobs.helpers import effects, job_row
 
 SCRIPT = Path(__file__).with_name("crash_worker.py")
 STEPS = metadata.tables["job_step"]
@@ -51,10 +51,10 @@ async def enqueue_crash_job(runtime: Runtime) -> UUID:
     return job_id
 
 
-async def wait_for(predicate: object, *, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_for(predicate: Callable[[], Awaitable[bool]], *, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if await predicate():  # type: ignore[operator]
+        if await predicate():
             return
         await asyncio.sleep(0.05)
     raise AssertionError("condition not reached in time")
@@ -70,7 +70,8 @@ async def finish_with_a_fresh_worker(runtime: Runtime, settings: Settings, tmp_p
     worker = start_worker(settings, tmp_path)
     try:
         async def done() -> bool:
-            return (await job_row(runtime, job_id)).status == "done"
+            status: str = (await job_row(runtime, job_id)).status
+            return status == "done"
         await wait_for(done)
     finally:
         worker.send_signal(signal.SIGTERM)

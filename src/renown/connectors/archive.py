@@ -137,8 +137,9 @@ def _open_tar(path: Path, size: int, limits: ArchiveLimits, container: Container
                 continue
             if not info.isreg():
                 raise ArchiveUnsafe("the archive contains a device, fifo or special file")
-            if info.size > limits.max_uncompressed_bytes or tf.offset > limits.max_uncompressed_bytes:
-                raise ArchiveTooLarge("the archive unpacks to more than the accepted size")
+            # tf.offset already counts this member's data, which the next step inflates to skip:
+            # checking now refuses a bomb before it is unpacked.
+            _check_totals(max(tf.offset, info.size), size, limits)
             if name in infos:
                 raise ArchiveMalformed("the archive holds two members with the same name")
             infos[name] = info

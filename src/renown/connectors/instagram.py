@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from renown.connectors.archive import ArchiveLimits, ArchiveReader, open_archive
@@ -96,7 +96,8 @@ def _activity(post: dict[str, Any]) -> Activity:
     published_at = utc_from_epoch(timestamp)
     # The export carries no post id; the media file name is Instagram's own stable id for it.
     uri = opt_str(first.get("uri"))
-    external_id = PurePosixPath(uri).stem if uri else ""
+    # Plain string operations: pathlib would intern every name, growing memory with the archive.
+    external_id = uri.rsplit("/", 1)[-1].split(".", 1)[0] if uri else ""
     if not external_id:
         external_id = f"t{int(published_at.timestamp())}"
     text, mentions = strip_mentions(repair_mojibake(caption))

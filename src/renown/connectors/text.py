@@ -9,10 +9,10 @@ from html import unescape
 from renown.domain.errors import ArchiveMalformed
 
 # @bob, @bob@example.org, @bob.bsky.social; not the middle of an e-mail address.
-# The blanks before a handle go with it, so "Thanks @bob, yes" reads "Thanks, yes".
-_MENTION = re.compile(r"[ \t]*(?<![\w@/])@[A-Za-z0-9_][A-Za-z0-9_.-]*(?:@[A-Za-z0-9.-]+)?")
+# The blank before a handle goes with it, so "Thanks @bob, yes" reads "Thanks, yes".
+_MENTION = re.compile(r"[ \t]?(?<![\w@/])@[A-Za-z0-9_][A-Za-z0-9_.-]*(?:@[A-Za-z0-9.-]+)?")
 # Reddit's u/name and /u/name.
-_REDDIT_USER = re.compile(r"[ \t]*(?<![\w/])/?u/[A-Za-z0-9_-]+")
+_REDDIT_USER = re.compile(r"[ \t]?(?<![\w/])/?u/[A-Za-z0-9_-]+")
 _HASHTAG = re.compile(r"(?<![\w&#])#(\w+)")
 _SPACES = re.compile(r"[ \t]+")
 
@@ -48,14 +48,13 @@ def repair_mojibake(text: str) -> str:
 
 
 # Mastodon sanitizes the HTML it federates to a few tags (p, br, a, span and some inline
-# formatting), so regular expressions flatten it far faster than a full HTML parser.
-_MENTION_LINK = re.compile(
-    r"""<a\b[^>]*\bclass\s*=\s*["'](?![^"']*\bhashtag\b)[^"']*\bmention\b[^"']*["'][^>]*>.*?</a\s*>""",
-    re.IGNORECASE | re.DOTALL,
-)
+# formatting), so regular expressions flatten it far faster than a full HTML parser. Every
+# repetition is bounded so that hostile input cannot make matching quadratic.
+_LINK = re.compile(r"<a\s([^>]{0,500})>(.{0,500}?)</a\s*>", re.IGNORECASE | re.DOTALL)
+_CLASS = re.compile(r"""\bclass\s*=\s*["']([^"']{0,200})["']""", re.IGNORECASE)
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _PARAGRAPH_END = re.compile(r"</p\s*>", re.IGNORECASE)
-_TAG = re.compile(r"</?[A-Za-z][^>]*>|<!--.*?-->", re.DOTALL)
+_TAG = re.compile(r"</?[A-Za-z][^>]{0,1000}>")
 
 
 def html_to_text(html: str) -> tuple[str, int]:
@@ -64,10 +63,26 @@ def html_to_text(html: str) -> tuple[str, int]:
         return strip_mentions(html)
     linked = 0
     if "mention" in html:
-        html, linked = _MENTION_LINK.subn("", html)
+        html, linked = _drop_mention_links(html)
     html = _PARAGRAPH_END.sub("\n\n", _BREAK.sub("\n", html))
     text, leftover = strip_mentions(unescape(_TAG.sub("", html)))
     return re.sub(r"\n{3,}", "\n\n", text), linked + leftover
+
+
+def _drop_mention_links(html: str) -> tuple[str, int]:
+    """Remove links Mastodon marks "mention" (hashtag links are "mention hashtag" and stay)."""
+    dropped = 0
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal dropped
+        found = _CLASS.search(match.group(1))
+        classes = found.group(1).split() if found else []
+        if "mention" in classes and "hashtag" not in classes:
+            dropped += 1
+            return ""
+        return match.group(0)
+
+    return _LINK.sub(replace, html), dropped
 
 
 def unescape_text(text: str) -> str:

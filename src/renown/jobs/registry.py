@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
+from typing import Any
+from uuid import UUID
 
+from renown.jobs import export
+from renown.jobs.erasure import DELIVER_NOTICES, TokenRevoker, erasure_workflow, notices_handler
 from renown.jobs.schedule import DEFAULT_SCHEDULE, EXPIRE_EXPORTS, RESCORE, RETENTION_SWEEP, Recurring
+from renown.jobs.scoring import CONSENT_PURGE, rescore_handler
 from renown.jobs.workflow import Environment, JobContext, JobHandler
-from renown.services.retention import sweep_retention
+from renown.services.erasure import log_notice
+from renown.services.retention import retention_from_policies, sweep_retention
 
 logger = logging.getLogger(__name__)
+
+NoticeSender = Callable[[dict[str, Any]], Awaitable[bool]]
 
 
 def retention_handler(retention: Mapping[str, timedelta]) -> JobHandler:
@@ -19,6 +27,8 @@ def retention_handler(retention: Mapping[str, timedelta]) -> JobHandler:
         async with ctx.uow() as uow:
             report = await sweep_retention(uow, retention=retention)
         logger.info("retention sweep deleted %s", report.deleted)
+        if report.unenforced:
+            logger.warning("no retention rule enforces categories %s", ", ".join(report.unenforced))
     return JobHandler(run)
 
 
@@ -30,15 +40,32 @@ def placeholder(kind: str) -> JobHandler:
 
 
 def default_handlers(
-    env: Environment, *, retention: Mapping[str, timedelta] | None = None,
+    env: Environment, *, retention: Mapping[str, timedelta] | None = None, revoke: TokenRevoker | None = None,
+    send_notice: NoticeSender = log_notice,
 ) -> dict[str, JobHandler]:
     """Every job kind the worker knows, by kind."""
+    erasure = erasure_workflow(revoke)
     handlers: dict[str, JobHandler] = {
-        RETENTION_SWEEP: retention_handler(retention or {}),
-        EXPIRE_EXPORTS: placeholder(EXPIRE_EXPORTS),
-        RESCORE: placeholder(RESCORE),
+        export.EXPORT_WORKFLOW.kind: export.EXPORT_WORKFLOW.handler(),
+        erasure.kind: erasure.handler(),
+        DELIVER_NOTICES: JobHandler(notices_handler(send_notice)),
+        RETENTION_SWEEP: retention_handler(retention_from_policies(env.policies) if retention is None else retention),
+        EXPIRE_EXPORTS: JobHandler(export.expire),
+        RESCORE: rescore_handler(),
+        CONSENT_PURGE.kind: CONSENT_PURGE.handler(),
     }
     return handlers
+
+
+def linking_revoker(runtime: object) -> TokenRevoker | None:
+    """Revoke through the runtime's live account linking, when the process has one."""
+    linking = getattr(getattr(runtime, "services", None), "linking", None)
+    if linking is None:
+        return None
+
+    async def revoke(member_id: UUID) -> int:
+        return len(await linking.revoke_all(member_id=member_id))
+    return revoke
 
 
 def default_schedule() -> tuple[Recurring, ...]:

@@ -169,11 +169,11 @@ async def run_worker(
     schedule: Iterable[Recurring] | None = None, lease: timedelta | None = None,
 ) -> None:
     """Run the worker with the default handlers and schedule until SIGTERM or SIGINT."""
-    from renown.jobs.registry import default_handlers, default_schedule
+    from renown.jobs.registry import default_handlers, default_schedule, linking_revoker
 
     worker = Worker(
         runtime,
-        default_handlers(runtime) if handlers is None else handlers,
+        default_handlers(runtime, revoke=linking_revoker(runtime)) if handlers is None else handlers,
         schedule=default_schedule() if schedule is None else schedule,
         lease=lease or timedelta(seconds=runtime.settings.job_lease_seconds),
         poll_seconds=poll_seconds,

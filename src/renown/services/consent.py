@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID, uuid4
@@ -68,13 +68,9 @@ async def _record(
                       at=at, method=method, language=language, policies=policies)
     if signer is not None:
         receipt = signer.sign_json(kantara_receipt(event, policies, key_id=signer.kid))
-        event = ConsentEvent(**{**_fields(event), "receipt_jws": receipt})
+        event = replace(event, receipt_jws=receipt)
     await uow.consents.append(event)
     return event
-
-
-def _fields(event: ConsentEvent) -> dict[str, Any]:
-    return {name: getattr(event, name) for name in ConsentEvent.__dataclass_fields__}
 
 
 async def record_grant(
@@ -228,7 +224,7 @@ def _still_granted(ledger: ConsentLedger, network: Network, purpose: ConsentPurp
 
 
 async def purge_network_data(uow: SqlUnitOfWork, member_id: UUID, network: Network) -> int:
-    """Delete a network's activities once no consent that reads them remains; return rows deleted.
+    """Delete a network's activities and their topics once no consent that reads them remains; return rows deleted.
 
     The job step for `consent_purge` jobs. It does not commit: the workflow commits the step with its
     log line. A member who granted again before the job ran is covered again, so nothing is deleted;
@@ -237,5 +233,7 @@ async def purge_network_data(uow: SqlUnitOfWork, member_id: UUID, network: Netwo
     ledger = await uow.consents.ledger(member_id)
     if any(_still_granted(ledger, network, purpose) for purpose in INGESTION_PURPOSES):
         return 0
-    return await uow.activities.delete_for(member_id, network)
+    # What was derived per activity goes with it (topics found at import), counted with the activities.
+    derived = await uow.topics.delete_assignments(member_id, network)
+    return derived + await uow.activities.delete_for(member_id, network)
 

@@ -60,11 +60,13 @@ class ConsentGate:
         return frozenset(p for p in among if permits(member, ledger, p, network, at=now, policies=self.policies))
 
     async def require_ingestion(
-        self, uow: SqlUnitOfWork, *, member_id: UUID, network: Network,
+        self, uow: SqlUnitOfWork, *, member_id: UUID, network: Network, also: Iterable[ConsentPurpose] = (),
     ) -> frozenset[ConsentPurpose]:
-        """The purposes an import of `network` serves; ConsentRequired (nothing stored) when there are none."""
-        allowed = await self.purposes(uow, member_id=member_id, network=network, among=INGESTION_PURPOSES)
-        if not allowed:
+        """The purposes an import of `network` serves (and those of `also` allowed, asked in the same read);
+        ConsentRequired (nothing stored) when none of the ingestion purposes is allowed."""
+        allowed = await self.purposes(uow, member_id=member_id, network=network,
+                                      among=(*INGESTION_PURPOSES, *also))
+        if not allowed & INGESTION_PURPOSES:
             raise ConsentRequired(
                 f"importing {network.value} needs an active scoring or topics consent for that network")
         return allowed

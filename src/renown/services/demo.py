@@ -124,9 +124,12 @@ class Population:
         rows = self._slice(a.member, i)
         out = []
         for code, followers, following, age in zip(
-            a.network[rows.start : rows.stop].tolist(), a.followers[rows.start : rows.stop].tolist(),
-            a.following[rows.start : rows.stop].tolist(), a.age_days[rows.start : rows.stop].tolist(), strict=True,
-        ):  # fmt: skip
+            a.network[rows.start : rows.stop].tolist(),
+            a.followers[rows.start : rows.stop].tolist(),
+            a.following[rows.start : rows.stop].tolist(),
+            a.age_days[rows.start : rows.stop].tolist(),
+            strict=True,
+        ):
             profile = AccountProfile(NETWORKS[code], who.handle, who.display_name, _count(followers), _count(following))
             out.append((profile, self.as_of - timedelta(days=age)))
         return out
@@ -200,9 +203,14 @@ def generate_population(
     moment = as_of or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     taxonomy = taxonomy or load_taxonomy()
     d, activities, accounts, graph, truth = draw_population(
-        members, seed, networks=networks, activities_per_member=activities_per_member, planted=planted,
-        as_of=moment.timestamp(), taxonomy=taxonomy,
-    )  # fmt: skip
+        members,
+        seed,
+        networks=networks,
+        activities_per_member=activities_per_member,
+        planted=planted,
+        as_of=moment.timestamp(),
+        taxonomy=taxonomy,
+    )
     planted_truth = PlantedTruth(
         latent_influence=truth["latent"],
         celebrities=truth["celebrities"],

@@ -77,9 +77,16 @@ def _favourites(rng: np.random.Generator, members: int, allowed: IntArray) -> In
 
 
 def draw_activity_rows(
-    rng: np.random.Generator, member: IntArray, d: Draws, accounts: AccountColumns, favourites: IntArray,
-    *, start: float, end: float, topics: int,
-) -> ActivityColumns:  # fmt: skip
+    rng: np.random.Generator,
+    member: IntArray,
+    d: Draws,
+    accounts: AccountColumns,
+    favourites: IntArray,
+    *,
+    start: float,
+    end: float,
+    topics: int,
+) -> ActivityColumns:
     """Draw activities for the given member index per row, published in [start, end)."""
     n = len(member)
     counts = np.bincount(accounts.member, minlength=len(d.level))
@@ -120,9 +127,15 @@ def _graph(
 
 
 def draw_population(
-    members: int, seed: int, *, networks: tuple[Network, ...], activities_per_member: float, planted: bool,
-    as_of: float, taxonomy: Taxonomy,
-) -> tuple[Draws, ActivityColumns, AccountColumns, InteractionGraph, dict[str, Any]]:  # fmt: skip
+    members: int,
+    seed: int,
+    *,
+    networks: tuple[Network, ...],
+    activities_per_member: float,
+    planted: bool,
+    as_of: float,
+    taxonomy: Taxonomy,
+) -> tuple[Draws, ActivityColumns, AccountColumns, InteractionGraph, dict[str, Any]]:
     """Draw members, accounts, activities, the interaction graph and the planted truth."""
     rng = np.random.default_rng(seed)
     n = members
@@ -209,9 +222,14 @@ def draw_population(
         activities, graph = plant_farm(activities, graph, target, np.arange(real, n), as_of=as_of, rng=rng)
         farms.append((target, np.arange(real, n)))
     truth = {
-        "latent": latent, "celebrities": celebrities, "farms": farms, "spam": np.sort(spam), "buyers": buyers,
-        "experts": np.flatnonzero(expert), "favourites": favourites,
-    }  # fmt: skip
+        "latent": latent,
+        "celebrities": celebrities,
+        "farms": farms,
+        "spam": np.sort(spam),
+        "buyers": buyers,
+        "experts": np.flatnonzero(expert),
+        "favourites": favourites,
+    }
     return d, activities, accounts, graph, truth
 
 
@@ -226,9 +244,14 @@ def farm_target(activities: ActivityColumns, latent: FloatArray, exclude: IntArr
 
 
 def plant_farm(
-    activities: ActivityColumns, graph: InteractionGraph, target: int, bots: IntArray, *, as_of: float,
+    activities: ActivityColumns,
+    graph: InteractionGraph,
+    target: int,
+    bots: IntArray,
+    *,
+    as_of: float,
     rng: np.random.Generator,
-) -> tuple[ActivityColumns, InteractionGraph]:  # fmt: skip
+) -> tuple[ActivityColumns, InteractionGraph]:
     """Make every bot like every recent post of `target`, all within one hour two days ago."""
     recent = (
         (activities.member == target) & (activities.kind != RESHARE) & (activities.published_at > as_of - 90.0 * DAY)

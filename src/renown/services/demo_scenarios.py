@@ -41,16 +41,23 @@ def with_bot_farm(population: Population, *, size: int = 1000, target: int | Non
         return np.concatenate([values, np.full(size, fill, values.dtype)])
 
     draws = replace(
-        d, first_name=grow(d.first_name, 0), last_name=grow(d.last_name, 0), bracket=grow(d.bracket, 0),
-        french=grow(d.french, False), level=grow(d.level, 0.0), propensity=grow(d.propensity, 0.0),
+        d,
+        first_name=grow(d.first_name, 0),
+        last_name=grow(d.last_name, 0),
+        bracket=grow(d.bracket, 0),
+        french=grow(d.french, False),
+        level=grow(d.level, 0.0),
+        propensity=grow(d.propensity, 0.0),
         concentration=grow(d.concentration, 0.0),
-    )  # fmt: skip
+    )
     latent = np.concatenate([truth.latent_influence, np.full(size, truth.latent_influence.min())])
     favourites = np.concatenate([truth.favourite_topics, np.repeat(truth.favourite_topics[:1], size, axis=0)])
     new_truth = replace(
-        truth, latent_influence=latent, favourite_topics=favourites,
+        truth,
+        latent_influence=latent,
+        favourite_topics=favourites,
         bot_farms=(*truth.bot_farms, BotFarm(int(target), bots)),
-    )  # fmt: skip
+    )
     return replace(
         population, size=n + size, activities=activities, accounts=accounts, graph=graph, truth=new_truth, draws=draws
     )
@@ -69,9 +76,15 @@ def advance_day(
     posters = np.flatnonzero(changed)
     member = np.repeat(posters, rng.integers(1, 3, len(posters)))
     new_rows = draw_activity_rows(
-        rng, member, population.draws, population.accounts, population.truth.favourite_topics,
-        start=start, end=end, topics=len(population.taxonomy.topics),
-    )  # fmt: skip
+        rng,
+        member,
+        population.draws,
+        population.accounts,
+        population.truth.favourite_topics,
+        start=start,
+        end=end,
+        topics=len(population.taxonomy.topics),
+    )
     new_rows = replace(new_rows, topic_slugs=population.activities.topic_slugs)
     merged = ActivityColumns.concat([population.activities, new_rows])
     activities = merged.take(np.argsort(merged.member, kind="stable"))

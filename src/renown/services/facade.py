@@ -17,6 +17,7 @@ from renown.services import consent, imports, members
 from renown.services.consent_gate import ConsentGate
 from renown.services.linking import AccountLinking
 from renown.services.perks import MemberTopics, Perks, no_member_topics
+from renown.services.scoring_views import ScoringViews
 from renown.storage.uow import SqlUnitOfWork
 
 Parser = Callable[[Path, Any], ParsedArchive]
@@ -38,6 +39,10 @@ class Services:
     @property
     def perks(self) -> Perks:
         return Perks(self.uow_factory, topics=self.member_topics)
+
+    @property
+    def scoring(self) -> ScoringViews:
+        return ScoringViews(self.uow_factory)
 
     async def register(self, *, subject: str, display_name: str | None, age_bracket: AgeBracket) -> Member:
         async with self.uow_factory() as uow:

@@ -22,6 +22,7 @@ from renown.storage.tables import metadata
 
 EVENTS = metadata.tables["audit_event"]
 GENESIS = "0" * 64
+PRUNED = "audit.pruned"
 # An arbitrary constant naming Renown's audit-chain lock among PostgreSQL advisory locks.
 _ADVISORY_LOCK = 0x52454E4F574E
 
@@ -79,6 +80,26 @@ class AuditRepository:
             id=entry_id, occurred_at=at, actor=actor, action=action, subject=subject, detail=dict(detail),
             prev_hash=prev, hash=digest))
         return AuditEntry(entry_id, at, actor, action, subject, dict(detail), prev, digest)
+
+    async def prune(self, *, before: datetime, at: datetime) -> int:
+        """Delete the entries older than `before` (retention), anchoring the chain first.
+
+        An `audit.pruned` entry, itself chained, records the last pruned id and hash, so the first
+        remaining entry can still be checked and the chain's start cannot be cut silently.
+        """
+        last = (await self._conn.execute(sa.select(EVENTS.c.id, EVENTS.c.hash).where(EVENTS.c.occurred_at < before)
+                                         .order_by(EVENTS.c.id.desc()).limit(1))).first()
+        if last is None:
+            return 0
+        await self.append(at=at, actor="worker", action=PRUNED, subject=None,
+                          detail={"through_id": last.id, "through_hash": last.hash})
+        # Ids only grow, so what is pruned is always a prefix of the chain.
+        return (await self._conn.execute(sa.delete(EVENTS).where(EVENTS.c.id <= last.id))).rowcount or 0
+
+    async def anchors(self) -> dict[int, str]:
+        """The hash each `audit.pruned` entry vouches for, by the last id it pruned."""
+        rows = await self._conn.execute(sa.select(EVENTS.c.detail).where(EVENTS.c.action == PRUNED))
+        return {int(r.detail["through_id"]): str(r.detail["through_hash"]) for r in rows}
 
     async def entries(self, *, after_id: int = 0, batch: int = 1000) -> AsyncIterator[AuditEntry]:
         """Every entry in chain order, read in batches so memory stays flat."""

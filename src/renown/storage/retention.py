@@ -40,17 +40,22 @@ def _closed_request(table: sa.Table) -> sa.ColumnElement[bool]:
     return table.c.completed_at.is_not(None)
 
 
+def _shredded_key(table: sa.Table) -> sa.ColumnElement[bool]:
+    return table.c.wrapped_dek.is_(None)
+
+
 RETENTION_RULES: dict[str, RetentionRule] = {
     "activity": RetentionRule(metadata.tables["activity"], "published_at"),
     "score_history": RetentionRule(metadata.tables["score"], "computed_at"),
     "job_log": RetentionRule(metadata.tables["job"], "finished_at", _finished_job),
     "privacy_request": RetentionRule(metadata.tables["privacy_request"], "completed_at", _closed_request),
+    "key_tombstone": RetentionRule(metadata.tables["member_key"], "shredded_at", _shredded_key),
 }
 
 
 async def delete_expired(conn: AsyncConnection, rule: RetentionRule, *, before: datetime, batch: int = 1000) -> int:
     """Delete up to `batch` expired rows of one rule; return how many went (0 when none are left)."""
-    key = rule.table.c.id
+    (key,) = rule.table.primary_key.columns
     ids = (await conn.execute(sa.select(key).where(rule.expired(before)).limit(batch))).scalars().all()
     if not ids:
         return 0

@@ -3,7 +3,7 @@ vault ciphertexts and `*_index` columns hold HMAC blind indexes, never plaintext
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -66,6 +66,8 @@ class LinkedAccountRow(SQLModel, table=True):
     followers: int | None = None
     following: int | None = None
     linked_at: datetime = _when()
+    # When the account was opened on its network, where an archive says: new accounts earn less trust.
+    network_created_at: datetime | None = _when(nullable=True)
 
 
 class OAuthAppRow(SQLModel, table=True):
@@ -133,16 +135,116 @@ class ConsentEventRow(SQLModel, table=True):
 
 class ScoreRow(SQLModel, table=True):
     __tablename__ = "score"
-    __table_args__ = (sa.Index("ix_score_member_computed", "member_id", "computed_at"),)
+    __table_args__ = (
+        sa.Index("ix_score_member_computed", "member_id", "computed_at"),
+        sa.Index("ix_score_value", "value", "member_id"),
+    )
 
     id: UUID = Field(primary_key=True)
     member_id: UUID = Field(foreign_key="member.id")
     computed_at: datetime = _when()
     value: float
     confidence: float
-    model_version: str = Field(max_length=16)
-    calibration_version: str = Field(max_length=16)
+    model_version: str = Field(max_length=32)
+    calibration_version: str = Field(max_length=40)
     explanation: dict[str, Any] = _json()
+
+
+class ActivityTopicRow(SQLModel, table=True):
+    """Topics found in an activity's text at import, before it was encrypted; deleted with the activity."""
+
+    __tablename__ = "activity_topic"
+    __table_args__ = (
+        sa.UniqueConstraint("activity_id", "topic", name="uq_activity_topic"),
+        sa.Index("ix_activity_topic_member", "member_id", "network"),
+    )
+
+    id: UUID = Field(primary_key=True)
+    activity_id: UUID = Field(sa_column=sa.Column(sa.Uuid(), sa.ForeignKey("activity.id", ondelete="CASCADE"),
+                                                  nullable=False))
+    member_id: UUID = Field(foreign_key="member.id")
+    network: str = Field(max_length=16)
+    topic: str = Field(max_length=64)
+    rank: int  # 0 for the activity's strongest topic
+    weight: float
+
+
+class MemberTopicRow(SQLModel, table=True):
+    """A member's expertise in one topic from the last scoring, and whether they hid it."""
+
+    __tablename__ = "member_topic"
+    __table_args__ = (
+        sa.UniqueConstraint("member_id", "topic", name="uq_member_topic"),
+        sa.Index("ix_member_topic_leaderboard", "topic", "level", "member_id"),
+    )
+
+    id: UUID = Field(primary_key=True)
+    member_id: UUID = Field(foreign_key="member.id")
+    topic: str = Field(max_length=64)
+    level: float
+    share: float
+    activities: int
+    hidden: bool = False
+    computed_at: datetime = _when()
+
+
+class ScorePointRow(SQLModel, table=True):
+    """One point of a member's score history per day, with the versions that produced it."""
+
+    __tablename__ = "score_point"
+    __table_args__ = (sa.UniqueConstraint("member_id", "day", name="uq_score_point_day"),)
+
+    id: UUID = Field(primary_key=True)
+    member_id: UUID = Field(foreign_key="member.id")
+    day: date = Field(sa_column=sa.Column(sa.Date(), nullable=False))
+    value: float
+    model_version: str = Field(max_length=32)
+    calibration_version: str = Field(max_length=40)
+    computed_at: datetime = _when(index=True)
+
+
+class CalibrationRow(SQLModel, table=True):
+    """A versioned calibration: the curves and population statistics members are scored against."""
+
+    __tablename__ = "calibration"
+
+    version: str = Field(primary_key=True, max_length=40)
+    model_version: str = Field(max_length=32)
+    fitted_at: datetime = _when(index=True)
+    members: int
+    curve: dict[str, Any] = _json()
+    created_at: datetime = _when()
+
+
+class MemberSignalRow(SQLModel, table=True):
+    """A member's place in the interaction graph from the last batch run, for the fast path."""
+
+    __tablename__ = "member_signal"
+
+    id: UUID = Field(primary_key=True)
+    member_id: UUID = Field(foreign_key="member.id", unique=True)
+    centrality: float
+    reactors: float
+    member_reactions: float
+    bot_reactions: float
+    calibration_version: str = Field(max_length=40)
+    computed_at: datetime = _when()
+
+
+class InteractionRow(SQLModel, table=True):
+    """Reactions of one member (`member_id`) to another member's posts; only members' ids, never anyone else's."""
+
+    __tablename__ = "interaction"
+    __table_args__ = (
+        sa.UniqueConstraint("member_id", "target_id", name="uq_interaction_pair"),
+        sa.Index("ix_interaction_target", "target_id"),
+    )
+
+    id: UUID = Field(primary_key=True)
+    member_id: UUID = Field(foreign_key="member.id")
+    target_id: UUID = Field(foreign_key="member.id")
+    count: float
+    first_at: datetime = _when()
 
 
 OPEN_REQUEST_WHERE = "status IN ('pending', 'awaiting_grace', 'in_progress', 'failed') AND kind <> 'rectification'"
@@ -264,3 +366,41 @@ class PerkClaimRow(SQLModel, table=True):
     member_id: UUID = Field(foreign_key="member.id", index=True)
     disclosure_id: UUID = Field(foreign_key="disclosure.id")
     claimed_at: datetime = _when()
+
+
+class ExportFileRow(SQLModel, table=True):
+    """An export archive in the export store, encrypted under its member's key until it expires."""
+
+    __tablename__ = "export_file"
+
+    id: UUID = Field(primary_key=True)
+    member_id: UUID = Field(index=True)
+    created_at: datetime = _when()
+    expires_at: datetime = _when(index=True)
+    size_bytes: int
+
+
+class SuppressionRow(SQLModel, table=True):
+    """An erased member's network handle, as its keyed blind index only: a re-import cannot bring them back."""
+
+    __tablename__ = "suppression"
+
+    network: str = Field(primary_key=True, max_length=16)
+    handle_index: bytes = Field(sa_column=sa.Column(sa.LargeBinary(), primary_key=True))
+    created_at: datetime = _when()
+
+
+class RecipientNoticeRow(SQLModel, table=True):
+    """The Art. 19 outbox: one notice per recipient a member's data was disclosed to."""
+
+    __tablename__ = "recipient_notice"
+
+    id: UUID = Field(primary_key=True)
+    request_id: UUID = Field(index=True)
+    recipient: str = Field(max_length=32)
+    recipient_ref: str = Field(max_length=255)
+    kind: str = Field(max_length=16)
+    reference: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _when()
+    delivered_at: datetime | None = _when(nullable=True)
+    attempts: int = 0

@@ -18,6 +18,9 @@ from renown.storage.members import AccountRepository, MemberRepository
 from renown.storage.oauth import OAuthRepository
 from renown.storage.perks import PerkRepository
 from renown.storage.privacy import PrivacyRequestRepository
+from renown.storage.public import PublicRepository
+from renown.storage.scores import ScoreRepository
+from renown.storage.topics import TopicRepository
 from renown.storage.vault import Vault
 
 
@@ -37,6 +40,9 @@ class SqlUnitOfWork:
     privacy: PrivacyRequestRepository
     consents: ConsentRepository
     perks: PerkRepository
+    public: PublicRepository
+    scores: ScoreRepository
+    topics: TopicRepository
 
     def __init__(
         self, engine: AsyncEngine, vault: Vault, *, clock: Callable[[], datetime] = utc_now,
@@ -67,6 +73,9 @@ class SqlUnitOfWork:
         self.privacy = PrivacyRequestRepository(self._conn, self.vault)
         self.consents = ConsentRepository(self._conn)
         self.perks = PerkRepository(self._conn, self.vault)
+        self.public = PublicRepository(self._conn, self.vault)
+        self.scores = ScoreRepository(self._conn)
+        self.topics = TopicRepository(self._conn)
         return self
 
     async def __aexit__(

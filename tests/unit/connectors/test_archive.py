@@ -206,3 +206,14 @@ def test_error_messages_name_no_member(tmp_path: Path) -> None:
     with pytest.raises(ArchiveUnsafe) as caught:
         _read_all(path)
     assert "canary" not in str(caught.value)
+
+
+def test_a_tar_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
+    # given a gzip stream declaring 1.5 GB of zeros in its only member, but cut short after the header
+    info = tarfile.TarInfo("outbox.json")
+    info.size = 1536 * 1024 * 1024
+    path = tmp_path / "bomb.tgz"
+    path.write_bytes(gzip.compress(info.tobuf() + bytes(64 * 1024)))
+    # when / then: the declared size alone condemns it, with nothing inflated past the header
+    with pytest.raises(ArchiveUnsafe, match="compression bomb"):
+        _read_all(path)

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from renown.domain.activity import Network
-from renown.domain.influence import FACTORS, PopulationScores, ScoreInputs, recompute
+from renown.domain.influence import FACTORS, NO_TOPIC, ActivityColumns, PopulationScores, ScoreInputs, recompute
 from renown.domain.influence.columns import NETWORK_CODE
+from renown.domain.influence.hints import main_topics
 from renown.domain.influence.model import NETWORK_FACTORS, combine
 from renown.domain.influence.scorer import calibrated
 from renown.services.demo import Population
@@ -74,8 +75,11 @@ def test_factor_hints_are_a_rerun_of_the_model(scores: PopulationScores) -> None
 
 def test_the_topic_hint_names_the_members_main_topic(scores: PopulationScores, population: Population) -> None:
     # given a member whose posts have a main topic
-    member = next(i for i in range(population.size) if scores.hint_table and scores.hint_table.topic[i] >= 0
-                  and scores.hint_table.topic_points[i] >= 0.05)  # fmt: skip
+    member = next(
+        i
+        for i in range(population.size)
+        if scores.hint_table and scores.hint_table.topic[i] >= 0 and scores.hint_table.topic_points[i] >= 0.05
+    )
     # when
     hint = scores.explain(member).hints[0]
     # then it is about engagement on that topic, and positive
@@ -113,3 +117,19 @@ def test_missing_signals_are_named_and_lower_the_confidence(scores: PopulationSc
     assert factors["reach"].missing == ("reddit",)
     assert factors["reach"].contribution == 0.0
     assert explanation.confidence < 0.8
+
+
+def test_the_main_topic_is_the_most_frequent_one_in_the_window() -> None:
+    # given member 0 posting on topics 2, 2, 5 (and 5 twice outside the window), member 1 on 5 and 3
+    now = 1_750_000_000.0
+    day = 86400.0
+    member = np.array([0, 0, 0, 0, 0, 1, 1, 2])
+    topic = np.array([2, 2, 5, 5, 5, 5, 3, NO_TOPIC])
+    published = np.array([now - day, now - day, now - day, now - 100 * day, now - 100 * day, now, now, now])
+    kind = np.zeros(8, np.int8)
+    nan = np.full(8, np.nan)
+    columns = ActivityColumns(member, np.zeros(8, np.int8), kind, published, nan, nan, nan, topic, ("t",) * 6)
+    # when
+    topics = main_topics(columns, members=4, as_of=now)
+    # then ties go to the lower topic index, and members without topics have none
+    assert topics.tolist() == [2, 3, NO_TOPIC, NO_TOPIC]

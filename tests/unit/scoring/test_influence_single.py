@@ -27,9 +27,14 @@ def test_one_member_scores_as_in_the_batch(scores: PopulationScores, population:
 
     # when
     explanation = score_member(
-        activities, population.accounts_of(member), calibration=scores.calibration, as_of=AS_OF,
-        signals=scores.member_signals(member), topic_of=topic_of, topic_slugs=slugs,
-    )  # fmt: skip
+        activities,
+        population.accounts_of(member),
+        calibration=scores.calibration,
+        as_of=AS_OF,
+        signals=scores.member_signals(member),
+        topic_of=topic_of,
+        topic_slugs=slugs,
+    )
     batch = scores.explain(member, population.activity_id)
     # then score, hints and top activities agree (timestamps go through datetime: microseconds)
     assert explanation.score == pytest.approx(batch.score, abs=1e-6)

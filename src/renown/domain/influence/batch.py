@@ -19,7 +19,7 @@ from renown.domain.influence.columns import (
     InteractionGraph,
 )
 from renown.domain.influence.explanation import Explanation, explain
-from renown.domain.influence.features import DAY, network_features
+from renown.domain.influence.features import in_window, network_features
 from renown.domain.influence.hints import HintTable, factor_counterfactuals, member_hints, topic_counterfactual
 from renown.domain.influence.model import DEFAULT_MODEL, ScoringModel
 from renown.domain.influence.scorer import Scored, fit_calibration, score_features
@@ -74,15 +74,19 @@ class PopulationScores:
         ids = [activity_id(int(r)) for r in rows] if activity_id is not None else []
         hints = member_hints(self.hint_table, self.scored, i, self.calibration) if self.hint_table else []
         return explain(
-            self.scored, i, calibration=self.calibration, model=self.model,
-            activity_rows=rows.tolist(), activity_ids=ids, hints=hints,
-        )  # fmt: skip
+            self.scored,
+            i,
+            calibration=self.calibration,
+            model=self.model,
+            activity_rows=rows.tolist(),
+            activity_ids=ids,
+            hints=hints,
+        )
 
 
 def content_posts(activities: ActivityColumns, *, members: int, as_of: float, model: ScoringModel) -> FloatArray:
     """Each member's own posts and replies in the window."""
-    age = as_of - activities.published_at
-    keep = (age >= 0.0) & (age < model.window_days * DAY) & (activities.kind != RESHARE)
+    keep = in_window(activities.published_at, as_of, model) & (activities.kind != RESHARE)
     return np.bincount(activities.member[keep], minlength=members).astype(np.float64)
 
 
@@ -103,9 +107,15 @@ def score_population(
     assessment = assess_reactors(graph, accounts, posts, model=model)
     signals = graph_signals(graph, assessment, damping=model.damping)
     features = network_features(
-        activities, accounts, members=members, as_of=now, bot_reactions=signals.bot_reactions,
-        member_reactions=signals.member_reactions, priors=calibration.priors if calibration else None, model=model,
-    )  # fmt: skip
+        activities,
+        accounts,
+        members=members,
+        as_of=now,
+        bot_reactions=signals.bot_reactions,
+        member_reactions=signals.member_reactions,
+        priors=calibration.priors if calibration else None,
+        model=model,
+    )
     member_raw = np.stack([features.consistency, signals.centrality, signals.reactors], axis=1)
     combined = None
     if calibration is None:
@@ -114,9 +124,16 @@ def score_population(
     table = None
     if hints:
         topics, topic_points = topic_counterfactual(
-            activities, accounts, scored, members=members, as_of=now, bot_reactions=signals.bot_reactions,
-            member_reactions=signals.member_reactions, calibration=calibration, model=model,
-        )  # fmt: skip
+            activities,
+            accounts,
+            scored,
+            members=members,
+            as_of=now,
+            bot_reactions=signals.bot_reactions,
+            member_reactions=signals.member_reactions,
+            calibration=calibration,
+            model=model,
+        )
         factor_points = factor_counterfactuals(scored, calibration, model)
         table = HintTable(factor_points, topics, topic_points, activities.topic_slugs)
     return PopulationScores(scored, calibration, model, signals, assessment, activities, table)

@@ -44,25 +44,40 @@ class NetworkFeatures:
     priors: Priors
 
 
-def decay_weights(published_at: FloatArray, as_of: float, model: ScoringModel) -> tuple[FloatArray, BoolArray]:
-    """Return each activity's decay weight and whether it falls inside the window."""
-    age = (as_of - published_at) / DAY
-    inside = (age >= 0.0) & (age < model.window_days)
-    return np.where(inside, np.exp2(-np.maximum(age, 0.0) / model.half_life_days), 0.0), inside
+def in_window(published_at: FloatArray, as_of: float, model: ScoringModel) -> BoolArray:
+    """Whether each activity falls inside the scoring window (future ones do not)."""
+    age = as_of - published_at
+    inside: BoolArray = (age >= 0.0) & (age < model.window_days * DAY)
+    return inside
 
 
-def fit_priors(features_without_priors: NetworkFeatures) -> Priors:
-    """Pool every account's evidence into one reaction rate per network."""
-    f = features_without_priors
-    engaged = ~np.isnan(f.raw[:, :, ENGAGEMENT]) & (f.weighted_posts > 0)
-    posts = np.where(engaged, f.weighted_posts, 0.0).sum(axis=0)
-    reactions = np.where(engaged, f.weighted_reactions, 0.0).sum(axis=0)
-    reshared = ~np.isnan(f.raw[:, :, AMPLIFICATION]) & (f.weighted_posts > 0)
-    shares = np.where(reshared, f.raw[:, :, AMPLIFICATION], 0.0).sum(axis=0)
-    share_posts = np.where(reshared, f.weighted_posts, 0.0).sum(axis=0)
-    rate = np.divide(reactions, posts, out=np.zeros_like(posts), where=posts > 0)
-    share_rate = np.divide(shares, share_posts, out=np.zeros_like(posts), where=share_posts > 0)
-    return Priors(rate, share_rate)
+def decay(published_at: FloatArray, as_of: float, model: ScoringModel) -> FloatArray:
+    """Exponential decay weight of activities inside the window: 1 today, 1/2 one half-life ago."""
+    weight: FloatArray = np.exp2((published_at - as_of) / (DAY * model.half_life_days))
+    return weight
+
+
+def fit_priors(
+    weighted_posts: FloatArray,
+    weighted_reactions: FloatArray,
+    weighted_reshares: FloatArray,
+    engaged: BoolArray,
+    reshared: BoolArray,
+) -> Priors:
+    """The typical (median) decayed rate per network, over accounts that posted in the window.
+
+    A median, not the pooled rate: a few celebrities would otherwise pull every sparse
+    poster's shrunk rate far above what a typical account receives.
+    """
+    rate = np.divide(weighted_reactions, weighted_posts, out=np.zeros_like(weighted_posts), where=weighted_posts > 0)
+    shares = np.divide(weighted_reshares, weighted_posts, out=np.zeros_like(weighted_posts), where=weighted_posts > 0)
+
+    def typical(values: FloatArray, mask: BoolArray) -> FloatArray:
+        return np.array(
+            [float(np.median(values[mask[:, k], k])) if mask[:, k].any() else 0.0 for k in range(values.shape[1])]
+        )
+
+    return Priors(typical(rate, engaged), typical(shares, reshared))
 
 
 def network_features(
@@ -84,11 +99,11 @@ def network_features(
     n_net = len(NETWORKS)
     size = members * n_net
     a = activities
-    weight_all, inside = decay_weights(a.published_at, as_of, model)
+    inside = in_window(a.published_at, as_of, model)
     rows = np.flatnonzero(inside & (a.kind != RESHARE))  # own content in the window
     member = a.member[rows]
     group = member * n_net + a.network[rows].astype(np.int64)
-    weight = weight_all[rows]
+    weight = decay(a.published_at[rows], as_of, model)
     likes, shares, replies = a.likes[rows], a.reshares[rows], a.replies[rows]  # fancy indexing copies
     visible, share_seen, reply_seen = ~np.isnan(likes), ~np.isnan(shares), ~np.isnan(replies)
     likes[~visible], shares[~share_seen], replies[~reply_seen] = 0.0, 0.0, 0.0
@@ -128,32 +143,35 @@ def network_features(
     flat_followers = np.full(size, np.nan)
     np.fmax.at(flat_followers, account_group, accounts.followers)
     followers = flat_followers.reshape(members, n_net)
-    all_groups = a.member * n_net + a.network.astype(np.int64)
-    has_network = (np.bincount(np.concatenate([all_groups, account_group]), minlength=size) > 0).reshape(members, n_net)
+    active = np.flatnonzero(inside)
+    active_member = a.member[active]
+    present = np.concatenate([active_member * n_net + a.network[active].astype(np.int64), account_group])
+    has_network = (np.bincount(present, minlength=size) > 0).reshape(members, n_net)
 
-    consistency = _consistency(a.member[inside], a.published_at[inside], as_of, members, model)
+    consistency = _consistency(active_member, a.published_at[active], as_of, members, model)
     raw = np.full((members, n_net, len(NETWORK_FACTORS)), np.nan)
     raw[:, :, REACH] = np.log1p(followers)
     engaged = (posts > 0) & react_cover
     reshared = (posts > 0) & share_cover
     if priors is None:
-        # First pass: rates without shrinkage, to pool into the population prior.
-        raw[:, :, ENGAGEMENT] = np.where(engaged, 0.0, np.nan)
-        raw[:, :, AMPLIFICATION] = np.where(reshared, weighted_reshares, np.nan)
-        draft = NetworkFeatures(
-            raw, has_network, posts, weighted_posts, weighted_reactions, followers, consistency, authenticity,
-            activity_weight, Priors(np.zeros(n_net), np.zeros(n_net)),
-        )  # fmt: skip
-        priors = fit_priors(draft)
+        priors = fit_priors(weighted_posts, weighted_reactions, weighted_reshares, engaged, reshared)
     k = model.prior_posts
     rate = (weighted_reactions + k * priors.engagement) / (weighted_posts + k)
     share_rate = (weighted_reshares + k * priors.reshares) / (weighted_posts + k)
     raw[:, :, ENGAGEMENT] = np.where(engaged, np.log1p(rate), np.nan)
     raw[:, :, AMPLIFICATION] = np.where(reshared, np.log1p(share_rate), np.nan)
     return NetworkFeatures(
-        raw, has_network, posts, weighted_posts, weighted_reactions, followers, consistency, authenticity,
-        activity_weight, priors,
-    )  # fmt: skip
+        raw,
+        has_network,
+        posts,
+        weighted_posts,
+        weighted_reactions,
+        followers,
+        consistency,
+        authenticity,
+        activity_weight,
+        priors,
+    )
 
 
 def _consistency(

@@ -22,7 +22,7 @@ from renown.domain.influence.columns import (
     IntArray,
 )
 from renown.domain.influence.explanation import Hint
-from renown.domain.influence.features import decay_weights, network_features
+from renown.domain.influence.features import in_window, network_features
 from renown.domain.influence.model import DEFAULT_MODEL, FACTORS, NETWORK_FACTORS, ScoringModel, combine
 from renown.domain.influence.scorer import Scored, calibrated, score_features
 
@@ -66,16 +66,18 @@ def main_topics(
 ) -> IntArray:
     """Each member's most frequent topic among their posts in the window."""
     topics = np.full(members, NO_TOPIC, np.int64)
-    _, inside = decay_weights(activities.published_at, as_of, model)
+    inside = in_window(activities.published_at, as_of, model)
     keep = inside & (activities.kind != RESHARE) & (activities.topic != NO_TOPIC)
     if not keep.any():
         return topics
     width = max(len(activities.topic_slugs), int(activities.topic[keep].max()) + 1)
-    pairs, counts = np.unique(activities.member[keep] * width + activities.topic[keep], return_counts=True)
-    member, topic = pairs // width, pairs % width
-    order = np.lexsort((-counts, member))
-    first = np.unique(member[order], return_index=True)[1]
-    topics[member[order][first]] = topic[order][first]
+    keys = np.sort(activities.member[keep] * width + activities.topic[keep])
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])  # runs of one (member, topic) pair
+    counts = np.diff(np.r_[starts, len(keys)])
+    member, topic = keys[starts] // width, keys[starts] % width
+    order = np.lexsort((topic, -counts, member))  # most posts first; ties go to the lower topic index
+    leaders = order[np.r_[True, member[order][1:] != member[order][:-1]]]
+    topics[member[leaders]] = topic[leaders]
     return topics
 
 
@@ -103,9 +105,15 @@ def topic_counterfactual(
         replies=activities.replies * scale,
     )
     features = network_features(
-        boosted, accounts, members=members, as_of=as_of, bot_reactions=bot_reactions,
-        member_reactions=member_reactions, priors=calibration.priors, model=model,
-    )  # fmt: skip
+        boosted,
+        accounts,
+        members=members,
+        as_of=as_of,
+        bot_reactions=bot_reactions,
+        member_reactions=member_reactions,
+        priors=calibration.priors,
+        model=model,
+    )
     again = score_features(features, scored.member_raw, calibration, model)
     return topics, np.where(topics != NO_TOPIC, again.score - scored.score, np.nan)
 
@@ -136,9 +144,10 @@ def member_hints(table: HintTable, scored: Scored, i: int, calibration: Calibrat
         change = f"+{round(100 * TOPIC_UPLIFT)}% engagement on posts about {slug}"
         hints.append(Hint("engagement", change, round(float(table.topic_points[i]), 1), slug))
     candidates = [
-        j for j in np.argsort(scored.contributions[i], kind="stable")
+        j
+        for j in np.argsort(scored.contributions[i], kind="stable")
         if not math.isnan(table.factor_points[i, j]) and table.factor_points[i, j] >= MIN_POINTS
-    ]  # fmt: skip
+    ]
     for j in candidates[:WEAKEST]:
         name = FACTORS[j]
         hints.append(Hint(name, _change(name, scored, i, calibration), round(float(table.factor_points[i, j]), 1)))

@@ -50,6 +50,9 @@ class ScoringModel:
     damping: float = 0.85
     z_clip: tuple[float, float] = (-4.0, 6.0)
 
+    def __hash__(self) -> int:
+        return hash(self.version)  # a model is named by its version; weights live in a mapping
+
     def weight_vector(self, names: tuple[str, ...]) -> FloatArray:
         return np.array([self.weights[n] for n in names], np.float64)
 

@@ -88,9 +88,17 @@ def score_features(
         has = features.has_network[:, k]
         network_scores[has, k] = calibration.networks[network.value].apply(combined.network_raw[has, k])
     return Scored(
-        features, member_raw, z_net, z_mem, combined, score, network_scores, contributions, baseline,
+        features,
+        member_raw,
+        z_net,
+        z_mem,
+        combined,
+        score,
+        network_scores,
+        contributions,
+        baseline,
         confidence(features, combined, model),
-    )  # fmt: skip
+    )
 
 
 def fit_calibration(

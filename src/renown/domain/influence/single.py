@@ -44,17 +44,35 @@ def score_member(
     bots = np.array([signals.bot_reactions])
     received = np.array([signals.member_reactions])
     features = network_features(
-        rows, profiles, members=1, as_of=now, bot_reactions=bots, member_reactions=received,
-        priors=calibration.priors, model=model,
-    )  # fmt: skip
+        rows,
+        profiles,
+        members=1,
+        as_of=now,
+        bot_reactions=bots,
+        member_reactions=received,
+        priors=calibration.priors,
+        model=model,
+    )
     member_raw = np.array([[features.consistency[0], signals.centrality, signals.reactors]])
     scored = score_features(features, member_raw, calibration, model)
     topics, topic_points = topic_counterfactual(
-        rows, profiles, scored, members=1, as_of=now, bot_reactions=bots, member_reactions=received,
-        calibration=calibration, model=model,
-    )  # fmt: skip
+        rows,
+        profiles,
+        scored,
+        members=1,
+        as_of=now,
+        bot_reactions=bots,
+        member_reactions=received,
+        calibration=calibration,
+        model=model,
+    )
     table = HintTable(factor_counterfactuals(scored, calibration, model), topics, topic_points, topic_slugs)
     return explain(
-        scored, 0, calibration=calibration, model=model, activity_rows=range(len(activities)),
-        activity_ids=[a.external_id for a in activities], hints=member_hints(table, scored, 0, calibration),
-    )  # fmt: skip
+        scored,
+        0,
+        calibration=calibration,
+        model=model,
+        activity_rows=range(len(activities)),
+        activity_ids=[a.external_id for a in activities],
+        hints=member_hints(table, scored, 0, calibration),
+    )

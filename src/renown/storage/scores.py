@@ -1,0 +1,167 @@
+"""Scores: the latest per member with its explanation, daily history, calibrations and graph signals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from renown.domain.influence import Calibration, MemberSignals
+from renown.domain.privacy import RequestKind, RequestStatus
+from renown.domain.scoring import MemberScore, ScorePoint, finite
+from renown.storage.ids import new_id
+from renown.storage.tables import metadata
+
+SCORES = metadata.tables["score"]
+POINTS = metadata.tables["score_point"]
+CALIBRATIONS = metadata.tables["calibration"]
+SIGNALS = metadata.tables["member_signal"]
+INTERACTIONS = metadata.tables["interaction"]
+REQUESTS = metadata.tables["privacy_request"]
+
+# Restriction (Art. 18) and objection (Art. 21) stop scoring from the moment they are asked for;
+# only a denied or canceled request lets it resume. (Lifting a restriction is issue 7's to record.)
+STOPPING_KINDS = (RequestKind.RESTRICTION.value, RequestKind.OBJECTION.value)
+NOT_STOPPING = (RequestStatus.CANCELED.value, RequestStatus.DENIED.value)
+
+
+def stopped_members() -> sa.Select[tuple[Any]]:
+    """Members whose restriction or objection stops scoring and public display (a subquery)."""
+    r = REQUESTS
+    return sa.select(r.c.member_id).where(r.c.kind.in_(STOPPING_KINDS), r.c.status.not_in(NOT_STOPPING))
+
+
+def score_row(member_id: UUID, explanation: dict[str, Any], *, at: datetime) -> dict[str, Any]:
+    """A `score` row from an explanation's `to_dict()`."""
+    data = finite(explanation)
+    return {"id": new_id(), "member_id": member_id, "computed_at": at, "value": float(data["score"]),
+            "confidence": float(data["confidence"]), "model_version": data["model_version"],
+            "calibration_version": data["calibration_version"], "explanation": data}
+
+
+class ScoreRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+        self._dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+
+    async def latest_calibration(self) -> Calibration | None:
+        """The calibration fitted last (the one the fast path and daily runs score against)."""
+        row = (await self._conn.execute(sa.select(CALIBRATIONS.c.curve).order_by(
+            CALIBRATIONS.c.fitted_at.desc(), CALIBRATIONS.c.created_at.desc()).limit(1))).first()
+        return None if row is None else Calibration.from_dict(row.curve)
+
+    async def calibration(self, version: str) -> Calibration | None:
+        row = (await self._conn.execute(
+            sa.select(CALIBRATIONS.c.curve).where(CALIBRATIONS.c.version == version))).first()
+        return None if row is None else Calibration.from_dict(row.curve)
+
+    async def save_calibration(self, calibration: Calibration, *, at: datetime) -> None:
+        """Keep a calibration (once: a version names its content)."""
+        insert = self._dialect.insert(CALIBRATIONS).values(
+            version=calibration.version, model_version=calibration.model_version,
+            fitted_at=datetime.fromisoformat(calibration.fitted_at), members=calibration.members,
+            curve=finite(calibration.to_dict()), created_at=at)
+        await self._conn.execute(insert.on_conflict_do_nothing(index_elements=["version"]))
+
+    async def write(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Make each row its member's latest score (`score_row` builds them)."""
+        if not rows:
+            return
+        await self.delete([r["member_id"] for r in rows])
+        await self._conn.execute(sa.insert(SCORES), list(rows))
+
+    async def delete(self, member_ids: Iterable[UUID]) -> int:
+        """Withdraw the members' current scores (no scoring consent left, restriction, objection)."""
+        ids = list(member_ids)
+        if not ids:
+            return 0
+        return (await self._conn.execute(sa.delete(SCORES).where(SCORES.c.member_id.in_(ids)))).rowcount or 0
+
+    async def latest(self, member_id: UUID) -> MemberScore | None:
+        s = SCORES
+        row = (await self._conn.execute(sa.select(s).where(s.c.member_id == member_id)
+                                        .order_by(s.c.computed_at.desc()).limit(1))).first()
+        if row is None:
+            return None
+        return MemberScore(row.member_id, float(row.value), float(row.confidence), row.model_version,
+                           row.calibration_version, row.computed_at, row.explanation)
+
+    async def add_points(self, points: Sequence[tuple[UUID, date, float, str, str]], *, at: datetime) -> None:
+        """Record (member, day, value, model version, calibration version) points; a day's last run wins."""
+        if not points:
+            return
+        rows = [{"id": new_id(), "member_id": m, "day": d, "value": v, "model_version": mv,
+                 "calibration_version": cv, "computed_at": at} for m, d, v, mv, cv in points]
+        insert = self._dialect.insert(POINTS)
+        await self._conn.execute(insert.on_conflict_do_update(
+            index_elements=["member_id", "day"],
+            set_={"value": insert.excluded.value, "model_version": insert.excluded.model_version,
+                  "calibration_version": insert.excluded.calibration_version, "computed_at": at}), rows)
+
+    async def history(self, member_id: UUID, *, since: date) -> list[ScorePoint]:
+        """The member's daily points from `since` on, oldest first."""
+        p = POINTS
+        rows = await self._conn.execute(sa.select(p.c.day, p.c.value, p.c.calibration_version).where(
+            p.c.member_id == member_id, p.c.day >= since).order_by(p.c.day))
+        return [ScorePoint(r.day, float(r.value), r.calibration_version) for r in rows]
+
+    async def prune_points(self, *, before: datetime) -> int:
+        """Delete history points computed before `before` (the `score_history` retention)."""
+        return (await self._conn.execute(sa.delete(POINTS).where(POINTS.c.computed_at < before))).rowcount or 0
+
+    async def signals(self, member_id: UUID) -> MemberSignals | None:
+        row = (await self._conn.execute(sa.select(SIGNALS).where(SIGNALS.c.member_id == member_id))).first()
+        if row is None:
+            return None
+        return MemberSignals(float(row.centrality), float(row.reactors), float(row.member_reactions),
+                             float(row.bot_reactions))
+
+    async def write_signals(
+        self, signals: Sequence[tuple[UUID, MemberSignals]], *, calibration_version: str, at: datetime,
+    ) -> None:
+        """Replace the members' graph signals with the last batch run's."""
+        if not signals:
+            return
+        await self.delete_signals(m for m, _ in signals)
+        await self._conn.execute(sa.insert(SIGNALS), [
+            {"id": new_id(), "member_id": m, "centrality": s.centrality, "reactors": s.reactors,
+             "member_reactions": s.member_reactions, "bot_reactions": s.bot_reactions,
+             "calibration_version": calibration_version, "computed_at": at} for m, s in signals])
+
+    async def delete_signals(self, member_ids: Iterable[UUID]) -> int:
+        ids = list(member_ids)
+        if not ids:
+            return 0
+        return (await self._conn.execute(sa.delete(SIGNALS).where(SIGNALS.c.member_id.in_(ids)))).rowcount or 0
+
+    async def add_interactions(self, edges: Sequence[tuple[UUID, UUID, float, datetime]]) -> None:
+        """Record (reactor, author, reactions, first reaction) edges among members, adding to known pairs."""
+        if not edges:
+            return
+        rows = [{"id": new_id(), "member_id": s, "target_id": t, "count": c, "first_at": f} for s, t, c, f in edges]
+        insert = self._dialect.insert(INTERACTIONS)
+        await self._conn.execute(insert.on_conflict_do_update(
+            index_elements=["member_id", "target_id"],
+            set_={"count": INTERACTIONS.c.count + insert.excluded.count}), rows)
+
+    async def prune_interactions(self, *, before: datetime) -> int:
+        """Forget pairs whose first reaction is older than `before` (the `activity` retention)."""
+        query = sa.delete(INTERACTIONS).where(INTERACTIONS.c.first_at < before)
+        return (await self._conn.execute(query)).rowcount or 0
+
+    async def processing_stopped(self, member_ids: Iterable[UUID]) -> set[UUID]:
+        """Of these members, those whose restriction or objection stops their scoring."""
+        ids = list(member_ids)
+        if not ids:
+            return set()
+        rows = await self._conn.execute(stopped_members().where(REQUESTS.c.member_id.in_(ids)))
+        return {r.member_id for r in rows}
+
+    async def all_stopped(self) -> set[UUID]:
+        """Every member whose restriction or objection stops their scoring."""
+        return {r.member_id for r in await self._conn.execute(stopped_members())}
