@@ -148,10 +148,56 @@ def demo(members: int, seed: int) -> None:
         if await runtime.services.find_member(subject=first) is None:
             with click.progressbar(length=population.size, label="storing demo members") as bar:
                 await seed_population(runtime.uow, population, signer=runtime.tokens, progress=bar.update)
+            await _rescore(runtime, refit=True)  # so GraphiQL shows scores and topics right away
         return runtime.tokens.mint(first, sorted(parse_scopes("member public")), ttl=7 * 24 * 3600), population.size
 
     token_, size = _run(work)
     click.echo(f"{size} demo members stored. Bearer token for member0000@example.org (7 days):\n{token_}")
+
+
+async def _rescore(runtime: Runtime, *, refit: bool) -> Any:
+    with click.progressbar(length=1, label="scoring members") as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        return await runtime.services.scoring.rescore(progress, refit=refit)
+
+
+@cli.command()
+@click.option("--refit", is_flag=True, help="Fit a new calibration curve instead of reusing the stored one.")
+def rescore(refit: bool) -> None:
+    """Score every member now (the daily job), with a progress bar."""
+    report = _run(lambda runtime: _rescore(runtime, refit=refit))
+    click.echo(f"scored {report.scored} members, withdrew {report.withdrawn} scores; calibration "
+               f"{report.calibration_version}{' (new)' if report.refitted else ''}; seconds {report.seconds}")
+
+
+@cli.group()
+def topics() -> None:
+    """The topic taxonomy."""
+
+
+@topics.command(name="import-klout")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the taxonomy YAML here (default: standard output).")
+def import_klout(folder: Path, output: Path | None) -> None:
+    """Convert Klout's public topic ontology (its three CSV files in FOLDER) into Renown's taxonomy YAML."""
+    from renown.services.taxonomy import dump_taxonomy, import_klout_topics
+
+    try:
+        taxonomy = import_klout_topics(folder)
+    except RenownError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    text = dump_taxonomy(taxonomy)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"{len(taxonomy.topics)} topics in {len(taxonomy.categories)} categories written to {output}",
+                   err=True)
 
 
 @cli.command()

@@ -13,17 +13,21 @@ from renown.api.perks.queries import PerkQueries
 from renown.api.policies.queries import PolicyQueries
 from renown.api.protection import TokenBuckets
 from renown.api.protection import build_schema as protected_schema
+from renown.api.scoring.mutations import ScoringMutations
+from renown.api.scoring.queries import ScoringQueries
 from renown.api.telemetry import OperationTelemetry
 from renown.domain.errors import RenownError
 
 
 @strawberry.type
-class Query(MemberQueries, PolicyQueries, PerkQueries):
+class Query(MemberQueries, PolicyQueries, PerkQueries, ScoringQueries):
     pass
 
 
 @strawberry.type
-class Mutation(MemberMutations, ImportMutations, LinkingMutations, ConsentMutations, PerkMutations):
+class Mutation(
+    MemberMutations, ImportMutations, LinkingMutations, ConsentMutations, PerkMutations, ScoringMutations,
+):
     pass
 
 

@@ -159,8 +159,8 @@ async def scrub_storage(ctx: JobContext, uow: SqlUnitOfWork) -> int:
 
 
 ERASURE_STEPS: list[Step] = [
+    delete_derived,  # first: topics of activities would otherwise go by cascade, uncounted
     _delete("delete_activities", "activity"),
-    delete_derived,
     recompute_others,
     notify_recipients,
     _delete("delete_perk_claims", "perk_claim", "disclosure"),

@@ -46,6 +46,15 @@ def topic(slug: str) -> Topic:
     return taxonomy.topic(slug)
 
 
+def topic_names(slug: str) -> tuple[str, str]:
+    """The English and French names of a topic (the slug itself for one an older taxonomy had)."""
+    taxonomy = default_matcher().taxonomy
+    if slug not in taxonomy:
+        return slug, slug
+    found = taxonomy.topic(slug)
+    return found.name_en, found.name_fr
+
+
 @dataclass(frozen=True)
 class ScoringViews:
     """The scoring reads and the hide-topic use case, bound to a unit-of-work factory (one per call)."""

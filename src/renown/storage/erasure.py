@@ -94,9 +94,9 @@ class ErasureRepository:
         return [dict(r._mapping) for r in rows]
 
     async def notice_delivered(self, notice_id: UUID, *, at: datetime) -> None:
-        """Mark a notice delivered and forget what identified the disclosure: the recipient has it now."""
+        """Mark a notice delivered and forget whom and what it was about: the recipient has it now."""
         await self._conn.execute(sa.update(NOTICES).where(NOTICES.c.id == notice_id).values(
-            delivered_at=at, reference=None, attempts=NOTICES.c.attempts + 1))
+            delivered_at=at, reference=None, recipient_ref="", attempts=NOTICES.c.attempts + 1))
 
     async def notice_failed(self, notice_id: UUID) -> None:
         await self._conn.execute(sa.update(NOTICES).where(NOTICES.c.id == notice_id).values(
@@ -113,7 +113,7 @@ class ErasureRepository:
             status=MemberStatus.ERASED.value, created_at=at))).rowcount or 0
 
     async def scrub_requests(self, member_id: UUID) -> int:
-        """Drop what the member's requests held in their words (rectification details, extension reasons)."""
+        """Drop what the member's requests held beyond their kind and dates (details, reasons, outcomes)."""
         return (await self._conn.execute(sa.update(REQUESTS).where(REQUESTS.c.member_id == member_id).values(
-            details_enc=None, extension_reason=sa.case(
+            details_enc=None, result=None, extension_reason=sa.case(
                 (REQUESTS.c.extension_reason.is_not(None), "[erased]"), else_=None)))).rowcount or 0

@@ -51,9 +51,9 @@ class MemberCipher:
         return self._prefix + nonce + self._aead.encrypt(nonce, data, self._aad(table, column, row_id))
 
     def decrypt(self, table: str, column: str, row_id: object, blob: bytes) -> bytes:
-        if len(blob) < HEADER_BYTES + 16 or blob[0] != FORMAT_VERSION:
-            raise DecryptionFailed(f"{table}.{column} holds no vault ciphertext")
-        if int.from_bytes(blob[1:5], "big") != self.dek_version:
+        if blob[:5] != self._prefix or len(blob) < HEADER_BYTES + 16:
+            if len(blob) < HEADER_BYTES + 16 or blob[0] != FORMAT_VERSION:
+                raise DecryptionFailed(f"{table}.{column} holds no vault ciphertext")
             raise DecryptionFailed(f"{table}.{column} was written under another data key version")
         try:
             return self._aead.decrypt(blob[5:HEADER_BYTES], blob[HEADER_BYTES:], self._aad(table, column, row_id))

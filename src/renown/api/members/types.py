@@ -16,6 +16,7 @@ from renown.domain.member import AgeBracket, Member
 
 if TYPE_CHECKING:
     from renown.api.consent.types import ConsentNode
+    from renown.api.scoring.types import ScoreNode, ScorePointNode, TopicExpertiseNode
 
 # The domain's enums, registered with strawberry here so the domain stays framework-free.
 strawberry.enum(Network, name="Network", description="A social network Renown can read.")
@@ -115,6 +116,28 @@ class MemberType:
     @strawberry.field(description="Signed Kantara consent receipts (compact JWS) of every grant and withdrawal.")
     async def consent_receipts(self, info: Info) -> list[str]:
         return await info.context.services.consent_receipts(self.member_id)
+
+    @strawberry.field(description="Your influence score with its explanation; null until you are scored.")
+    async def score(self, info: Info) -> Annotated[ScoreNode, strawberry.lazy("renown.api.scoring.types")] | None:
+        from renown.api.scoring.types import member_score  # noqa: PLC0415 - that module imports this one
+
+        return await member_score(info, self.member_id)
+
+    @strawberry.field(description="Your score, one point per day, over the last `days` days (at most 400).")
+    async def history(
+        self, info: Info, days: int = 30,
+    ) -> list[Annotated[ScorePointNode, strawberry.lazy("renown.api.scoring.types")]]:
+        from renown.api.scoring.types import member_history  # noqa: PLC0415
+
+        return await member_history(info, self.member_id, days)
+
+    @strawberry.field(description="Your topics of expertise, strongest first; hidden ones too (shown to you alone).")
+    async def topics(
+        self, info: Info,
+    ) -> list[Annotated[TopicExpertiseNode, strawberry.lazy("renown.api.scoring.types")]]:
+        from renown.api.scoring.types import member_topics  # noqa: PLC0415
+
+        return await member_topics(info, self.member_id)
 
 
 

@@ -1,0 +1,1 @@
+"""Scores, their explanations and history, topics of expertise, public profiles and leaderboards."""
