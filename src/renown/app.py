@@ -96,6 +96,7 @@ def build_runtime(settings: Settings) -> Runtime:
     runtime.services = Services(
         uow_factory=runtime.uow, parsers=PARSERS, archive_limits=archive_limits(settings),
         spool_dir=settings.var_dir / "uploads", policies=policies, signer=tokens, member_topics=perk_topics,
+        import_job_threshold=settings.import_job_threshold_bytes,
     )
     if settings.oauth_redirect_uri:
         runtime.services.linking = AccountLinking(

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     max_uncompressed_bytes: int = Field(2 * 1024 * 1024 * 1024, description="Largest total unpacked size.")
     max_compression_ratio: float = Field(200.0, description="Largest unpacked/packed ratio (zip bombs).")
     max_archive_members: int = Field(100_000, description="Most files an archive may hold.")
+    import_job_threshold_bytes: int = Field(
+        20 * 1024 * 1024, description="Uploaded archives larger than this import as a background job "
+                                      "(`importJob` reports its progress) instead of inside the request."
+    )
     recent_auth_seconds: int = Field(900, description="How recent `auth_time` must be for sensitive steps.")
     job_lease_seconds: int = Field(
         60, description="How long a worker holds a job without a heartbeat before another may take it over."

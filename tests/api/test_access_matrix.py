@@ -66,10 +66,15 @@ ARGUMENTS: dict[str, Callable[[World], dict[str, Any]]] = {
                                       "validFrom": '"2020-01-01T00:00:00+00:00"',
                                       "validUntil": '"2999-01-01T00:00:00+00:00"'},
     "Mutation.claimPerk": lambda w: {"id": json.dumps(w.owner_perk_id)},
+    "Mutation.hideTopic": lambda w: {"slug": '"python"'},
+    "Query.importJob": lambda w: {"id": json.dumps("00000000-0000-4000-8000-000000000001")},  # someone's job id
+    "Query.profile": lambda w: {"handle": json.dumps("@canaryvesperk5@mastodon.example.org")},
 }
 # Root fields anyone may call without a token; each needs a reason.
 ANONYMOUS_FIELDS = {
     "Query.policy": "the privacy notice must be readable before anyone signs up",
+    "Query.profile": "public profiles are public; only members who opted in to one are shown",
+    "Query.leaderboard": "leaderboards are public; only members who opted in to a public profile are listed",
 }
 SCOPE_OF = {MemberScope: Scope.MEMBER, BrandScope: Scope.BRAND, AdminScope: Scope.ADMIN}
 ROLES = ("anonymous", "member", "brand", "admin")

@@ -22,6 +22,8 @@ sys.path.insert(0, str(Path(__file__).parents[2]))
 from tests.jobs.helpers import effect_step  # noqa: E402
 
 from renown.domain.policies import Policies  # noqa: E402
+from renown.jobs.erasure import erasure_workflow  # noqa: E402
+from renown.jobs.export import EXPORT_WORKFLOW  # noqa: E402
 from renown.jobs.registry import default_handlers  # noqa: E402
 from renown.jobs.worker import run_worker  # noqa: E402
 from renown.jobs.workflow import JobContext, Step, Workflow  # noqa: E402
@@ -57,6 +59,20 @@ def crashable(name: str) -> Step:
     return Step(name, run)
 
 
+def crashable_step(original: Step) -> Step:
+    """A real step that may kill its process as it begins, or once its work is done but not committed."""
+    async def run(ctx: JobContext, uow: SqlUnitOfWork) -> int:
+        crash_if(f"start:{original.name}")
+        rows = await original.run(ctx, uow)
+        crash_if(f"mid:{original.name}")
+        return rows
+    return Step(original.name, run)
+
+
+def crashable_workflow(workflow: Workflow) -> Workflow:
+    return Workflow(workflow.kind, tuple(crashable_step(s) for s in workflow.steps), workflow.on_dead)
+
+
 CRASH_WORKFLOW = Workflow("test.crash", (crashable("one"), crashable("two"), crashable("three")))
 
 
@@ -79,7 +95,9 @@ async def main() -> None:
         TokenAuthority.from_settings(settings), load_policies(settings.policies_dir),
     )
     try:
-        handlers = {**default_handlers(env), CRASH_WORKFLOW.kind: CRASH_WORKFLOW.handler()}
+        real = (EXPORT_WORKFLOW, erasure_workflow())
+        handlers = {**default_handlers(env), CRASH_WORKFLOW.kind: CRASH_WORKFLOW.handler(),
+                    **{w.kind: crashable_workflow(w).handler() for w in real}}
         await run_worker(env, handlers=handlers, schedule=(), poll_seconds=0.1)
     finally:
         await env.engine.dispose()

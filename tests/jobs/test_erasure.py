@@ -19,6 +19,7 @@ from renown.domain.activity import Network
 from renown.domain.errors import KeyUnavailable, MemberErased
 from renown.domain.jobs import JobStatus
 from renown.domain.member import MemberStatus
+from renown.domain.policies import ConsentPurpose
 from renown.domain.privacy import RequestKind, RequestStatus
 from renown.jobs.erasure import DERIVED_TABLES
 from renown.jobs.export import export_store
@@ -137,8 +138,11 @@ async def test_the_erased_members_tokens_and_handles_are_refused_afterwards(runt
     async with runtime.uow() as uow:
         with pytest.raises(MemberErased):
             await current_member(uow, subject=SUBJECT)
-    assert await runtime.services.find_member(subject=SUBJECT) is None
+    with pytest.raises(MemberErased):
+        await runtime.services.find_member(subject=SUBJECT)
     # and her archive cannot be imported again, even by someone else
+    await runtime.services.grant_consent(member_id=people.bob, purpose=ConsentPurpose.SCORING,
+                                         network=Network.MASTODON)
     with pytest.raises(AccountSuppressed):
         await runtime.services.import_file(member_id=people.bob, network=Network.MASTODON, path=people.archive)
 

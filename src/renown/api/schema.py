@@ -6,6 +6,7 @@ import strawberry
 
 from renown.api.consent.mutations import ConsentMutations
 from renown.api.imports.mutations import ImportMutations
+from renown.api.imports.queries import ImportQueries
 from renown.api.linking.mutations import LinkingMutations
 from renown.api.members.queries import MemberMutations, MemberQueries
 from renown.api.perks.mutations import PerkMutations
@@ -20,7 +21,7 @@ from renown.domain.errors import RenownError
 
 
 @strawberry.type
-class Query(MemberQueries, PolicyQueries, PerkQueries, ScoringQueries):
+class Query(MemberQueries, PolicyQueries, PerkQueries, ScoringQueries, ImportQueries):
     pass
 
 

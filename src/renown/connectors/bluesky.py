@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,43 @@ _MENTION_FACET = "app.bsky.richtext.facet#mention"
 _TAG_FACET = "app.bsky.richtext.facet#tag"
 
 
+_COLLECTIONS = (POST, REPOST)
+_FLUSH_ROWS = 4096
+
+
+class _RecordKeys:
+    """Record CID -> (collection, rkey), for the posts and reposts the MST lists, kept on disk.
+
+    Records do not carry their own key, and a repository of 100,000 posts would need ~30 MB for
+    this map in memory; a private temporary SQLite database (deleted when closed) keeps memory flat.
+    """
+
+    def __init__(self) -> None:
+        # "" opens a private on-disk temporary database; parsing and reading may run in different threads.
+        self._db = sqlite3.connect("", check_same_thread=False)
+        for pragma in ("cache_size=-4096", "journal_mode=OFF", "synchronous=OFF"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._db.execute("CREATE TABLE record_key (cid BLOB PRIMARY KEY, collection INTEGER, rkey TEXT) WITHOUT ROWID")
+        self._pending: list[tuple[bytes, int, str]] = []
+
+    def add(self, cid: bytes, collection: str, rkey: str) -> None:
+        self._pending.append((cid, _COLLECTIONS.index(collection), rkey))
+        if len(self._pending) >= _FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        # A CID listed twice keeps its last key, as the MST's last word on it.
+        self._db.executemany("INSERT OR REPLACE INTO record_key VALUES (?, ?, ?)", self._pending)
+        self._pending.clear()
+
+    def get(self, cid: bytes) -> tuple[str, str] | None:
+        row = self._db.execute("SELECT collection, rkey FROM record_key WHERE cid = ?", (cid,)).fetchone()
+        return None if row is None else (_COLLECTIONS[row[0]], row[1])
+
+    def close(self) -> None:
+        self._db.close()
+
+
 @dataclass
 class _Index:
     """What one pass over the blocks learns: the commit, and the key of each wanted record."""
@@ -39,8 +77,7 @@ class _Index:
     did: str | None = None
     display_name: str | None = None
     follows: int = 0
-    # Records do not carry their own key; the MST maps record CID -> "collection/rkey".
-    keys: dict[bytes, tuple[str, str]] = field(default_factory=dict)
+    keys: _RecordKeys = field(default_factory=_RecordKeys)
 
 
 def parse_bluesky(path: Path, limits: ArchiveLimits) -> ParsedArchive:
@@ -50,6 +87,7 @@ def parse_bluesky(path: Path, limits: ArchiveLimits) -> ParsedArchive:
             refuse_layout(reader.names, Network.BLUESKY)
     index = _index(path, limits)
     if index.did is None:
+        index.keys.close()
         raise UnknownLayout("the repository export has no signed commit at its root")
     account = AccountProfile(
         network=Network.BLUESKY, handle=index.did, display_name=index.display_name, following=index.follows
@@ -61,19 +99,25 @@ def parse_bluesky(path: Path, limits: ArchiveLimits) -> ParsedArchive:
 
 def _index(path: Path, limits: ArchiveLimits) -> _Index:
     with open_car(path, limits) as f:
-        index = _Index(roots=read_header(f))
-        if not index.roots:
+        roots = read_header(f)
+        if not roots:
             raise UnknownLayout("the repository export names no root commit")
-        for cid, data in iter_blocks(f):
-            block = decode(data)
-            if not isinstance(block, dict):
-                continue
-            if cid == index.roots[0]:
-                _commit(index, block)
-            elif isinstance(block.get("e"), list) and "l" in block:
-                _mst_node(index, block)
-            elif block.get("$type") == PROFILE:
-                index.display_name = opt_str(block.get("displayName")) or None
+        index = _Index(roots=roots)
+        try:
+            for cid, data in iter_blocks(f):
+                block = decode(data)
+                if not isinstance(block, dict):
+                    continue
+                if cid == index.roots[0]:
+                    _commit(index, block)
+                elif isinstance(block.get("e"), list) and "l" in block:
+                    _mst_node(index, block)
+                elif block.get("$type") == PROFILE:
+                    index.display_name = opt_str(block.get("displayName")) or None
+            index.keys.flush()
+        except BaseException:
+            index.keys.close()
+            raise
     return index
 
 
@@ -95,26 +139,27 @@ def _mst_node(index: _Index, node: dict[str, Any]) -> None:
             raise ArchiveMalformed("a repository tree entry is malformed")
         key = key[:prefix] + suffix
         collection, _, rkey = key.decode("utf-8", "replace").partition("/")
-        if collection in (POST, REPOST):
-            index.keys[value] = (collection, rkey)
+        if collection in _COLLECTIONS:
+            index.keys.add(value, collection, rkey)
         elif collection == FOLLOW:
             index.follows += 1
 
 
-def _activities(
-    path: Path, limits: ArchiveLimits, keys: dict[bytes, tuple[str, str]], did: str
-) -> Iterator[Activity]:
-    with open_car(path, limits) as f:
-        read_header(f)
-        for cid, data in iter_blocks(f):
-            wanted = keys.get(cid)
-            if wanted is None:
-                continue
-            record = as_dict(decode(data))
-            collection, rkey = wanted
-            if record.get("$type") != collection:
-                raise ArchiveMalformed("a repository record is not of its collection's type")
-            yield _post(record, rkey, did) if collection == POST else _repost(record, rkey)
+def _activities(path: Path, limits: ArchiveLimits, keys: _RecordKeys, did: str) -> Iterator[Activity]:
+    try:
+        with open_car(path, limits) as f:
+            read_header(f)
+            for cid, data in iter_blocks(f):
+                wanted = keys.get(cid)
+                if wanted is None:
+                    continue
+                record = as_dict(decode(data))
+                collection, rkey = wanted
+                if record.get("$type") != collection:
+                    raise ArchiveMalformed("a repository record is not of its collection's type")
+                yield _post(record, rkey, did) if collection == POST else _repost(record, rkey)
+    finally:
+        keys.close()
 
 
 def _repost(record: dict[str, Any], rkey: str) -> Activity:

@@ -17,7 +17,7 @@ from uuid import UUID, uuid5
 from renown.domain.errors import KeyUnavailable
 from renown.domain.privacy import RequestKind
 from renown.jobs.export import export_store
-from renown.jobs.requests import request_workflow
+from renown.jobs.requests import notify_recipients, request_workflow
 from renown.jobs.schedule import RESCORE
 from renown.jobs.workflow import JobContext, Step, Workflow, step
 from renown.services import exports
@@ -27,7 +27,6 @@ from renown.storage.uow import SqlUnitOfWork
 
 logger = logging.getLogger(__name__)
 
-DELIVER_NOTICES = "notices.deliver"
 # Tables of data derived from a member: topics, scores with their explanations, history, graph signals.
 DERIVED_TABLES: list[str] = ["activity_topic", "member_topic", "score", "score_point", "member_signal"]
 TokenRevoker = Callable[[UUID], Awaitable[int]]
@@ -62,21 +61,6 @@ async def delete_derived(ctx: JobContext, uow: SqlUnitOfWork) -> int:
     member_id = await _member_of(uow, ctx)
     repository = ErasureRepository(uow.connection)
     return sum([await repository.delete_rows(table, member_id) for table in DERIVED_TABLES])
-
-
-@step("notify_recipients")
-async def notify_recipients(ctx: JobContext, uow: SqlUnitOfWork) -> int:
-    """Queue one Art. 19 notice per disclosure, and the job that delivers them."""
-    member_id = await _member_of(uow, ctx)
-    repository = ErasureRepository(uow.connection)
-    recipients = await repository.recipients(member_id)
-    for recipient in recipients:
-        await repository.add_notice(
-            request_id=ctx.request_id, recipient=recipient["recipient"], recipient_ref=recipient["recipient_ref"],
-            kind="erasure", reference=f"{recipient['context']}:{recipient['context_id']}", at=uow.now())
-    if recipients:
-        await uow.jobs.enqueue_once(uuid5(ctx.request_id, DELIVER_NOTICES), DELIVER_NOTICES, {}, at=uow.now())
-    return len(recipients)
 
 
 @step("delete_exports")
@@ -162,7 +146,7 @@ ERASURE_STEPS: list[Step] = [
     delete_derived,  # first: topics of activities would otherwise go by cascade, uncounted
     _delete("delete_activities", "activity"),
     recompute_others,
-    notify_recipients,
+    notify_recipients("erasure"),
     _delete("delete_perk_claims", "perk_claim", "disclosure"),
     delete_exports,
     _delete("delete_consents", "consent_event"),

@@ -8,8 +8,13 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+from renown.connectors.archive import ArchiveLimits
+from renown.connectors.registry import PARSERS
 from renown.jobs import export
-from renown.jobs.erasure import DELIVER_NOTICES, TokenRevoker, erasure_workflow, notices_handler
+from renown.jobs.erasure import TokenRevoker, erasure_workflow, notices_handler
+from renown.jobs.imports import IMPORT_JOB_KIND, import_handler
+from renown.jobs.rectification import RECTIFICATION_WORKFLOW
+from renown.jobs.requests import DELIVER_NOTICES
 from renown.jobs.schedule import DEFAULT_SCHEDULE, EXPIRE_EXPORTS, RESCORE, RETENTION_SWEEP, Recurring
 from renown.jobs.scoring import CONSENT_PURGE, rescore_handler
 from renown.jobs.workflow import Environment, JobContext, JobHandler
@@ -48,11 +53,16 @@ def default_handlers(
     handlers: dict[str, JobHandler] = {
         export.EXPORT_WORKFLOW.kind: export.EXPORT_WORKFLOW.handler(),
         erasure.kind: erasure.handler(),
+        RECTIFICATION_WORKFLOW.kind: RECTIFICATION_WORKFLOW.handler(),
         DELIVER_NOTICES: JobHandler(notices_handler(send_notice)),
         RETENTION_SWEEP: retention_handler(retention_from_policies(env.policies) if retention is None else retention),
         EXPIRE_EXPORTS: JobHandler(export.expire),
         RESCORE: rescore_handler(),
         CONSENT_PURGE.kind: CONSENT_PURGE.handler(),
+        IMPORT_JOB_KIND: import_handler(PARSERS, ArchiveLimits(
+            max_archive_bytes=env.settings.max_archive_bytes,
+            max_uncompressed_bytes=env.settings.max_uncompressed_bytes,
+            max_compression_ratio=env.settings.max_compression_ratio, max_members=env.settings.max_archive_members)),
     }
     return handlers
 

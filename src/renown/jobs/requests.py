@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from uuid import uuid5
 
 from renown.domain.privacy import RequestKind, RequestStatus
 from renown.jobs.workflow import JobContext, Step, Workflow, step
 from renown.services import privacy
+from renown.storage.erasure import ErasureRepository
 from renown.storage.uow import SqlUnitOfWork
+
+DELIVER_NOTICES = "notices.deliver"
 
 logger = logging.getLogger(__name__)
 
@@ -42,3 +46,21 @@ async def mark_failed(ctx: JobContext) -> None:
 def request_workflow(kind: RequestKind, steps: Iterable[Step]) -> Workflow:
     """The workflow of a request kind: begin, the kind's own steps, complete."""
     return Workflow(privacy.job_kind(kind), (begin, *steps, complete), on_dead=mark_failed)
+
+
+def notify_recipients(kind: str) -> Step:
+    """Art. 19: queue one notice per disclosure of the member's data, and the job that delivers them."""
+    @step("notify_recipients")
+    async def run(ctx: JobContext, uow: SqlUnitOfWork) -> int:
+        request = await uow.privacy.get(ctx.request_id)
+        assert request is not None
+        repository = ErasureRepository(uow.connection)
+        recipients = await repository.recipients(request.member_id)
+        for recipient in recipients:
+            await repository.add_notice(
+                request_id=ctx.request_id, recipient=recipient["recipient"], recipient_ref=recipient["recipient_ref"],
+                kind=kind, reference=f"{recipient['context']}:{recipient['context_id']}", at=uow.now())
+        if recipients:
+            await uow.jobs.enqueue_once(uuid5(ctx.request_id, DELIVER_NOTICES), DELIVER_NOTICES, {}, at=uow.now())
+        return len(recipients)
+    return run

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from renown.domain.errors import NotFound
+from renown.domain.errors import MemberErased, NotFound
 from renown.domain.policies import Policies
 from renown.services.export_archive import ArchiveSummary, DocumentSigner, write_archive
 from renown.storage.exports import EncryptingWriter, ExportRepository, ExportStore, decrypt_chunks
@@ -140,8 +140,11 @@ class ExportDownloads:
 
     async def open_for(self, *, subject: str, token: str) -> ExportDownload:
         """Open an export for the member behind a token subject; NotFound for anyone else."""
-        async with self.uow_factory() as uow:
-            member = await uow.members.by_subject(subject)
+        try:
+            async with self.uow_factory() as uow:
+                member = await uow.members.by_subject(subject)
+        except MemberErased:
+            member = None
         if member is None or member.is_erased:
             raise NotFound("no such export")
         return await self.open(member_id=member.id, token=token)

@@ -11,9 +11,10 @@ from uuid import UUID
 from renown.domain.activity import ActivityPage, ImportSummary, LinkedAccount, Network, ParsedArchive
 from renown.domain.consent import Consent, ConsentMethod
 from renown.domain.errors import ArchiveError, NotFound
+from renown.domain.import_jobs import ImportJobState
 from renown.domain.member import AgeBracket, Member
 from renown.domain.policies import ConsentPurpose, Policies
-from renown.services import consent, imports, members
+from renown.services import consent, import_jobs, imports, members
 from renown.services.consent_gate import ConsentGate
 from renown.services.linking import AccountLinking
 from renown.services.perks import MemberTopics, Perks, no_member_topics
@@ -35,6 +36,7 @@ class Services:
     signer: consent.Signer  # signs consent receipts (the token authority's key, published in the JWKS)
     linking: AccountLinking | None = None  # live OAuth links; None where no redirect URI is configured
     member_topics: MemberTopics = no_member_topics  # the topics engine's hook: a member's topics, for perks
+    import_job_threshold: int | None = None  # uploads larger than this (bytes) import as a job; None: never
 
     @property
     def perks(self) -> Perks:
@@ -77,16 +79,28 @@ class Services:
 
     async def import_upload(
         self, *, subject: str, network: Network, read: Callable[[int], Awaitable[bytes]]
-    ) -> ImportSummary:
-        """Spool an uploaded archive to a private file, import it, and remove the file."""
+    ) -> ImportSummary | import_jobs.QueuedImport:
+        """Spool an uploaded archive to a private file, import it (or queue it past the threshold), remove the file."""
         member = await self.find_member(subject=subject)
         if member is None:
             raise NotFound("register before importing")
         path = await imports.spool_upload(read, folder=self.spool_dir, max_bytes=self.archive_limits.max_archive_bytes)
         try:
+            if self.import_job_threshold is not None and path.stat().st_size > self.import_job_threshold:
+                return await import_jobs.queue_import(self.uow_factory, member_id=member.id, network=network,
+                                                      archive=path, folder=self.spool_dir)
             return await self.import_file(member_id=member.id, network=network, path=path)
         finally:
             path.unlink(missing_ok=True)
+
+    async def import_job(self, *, subject: str, job_id: UUID) -> ImportJobState:
+        """The progress or outcome of one of the caller's queued imports."""
+        member = await self.find_member(subject=subject)
+        if member is None:
+            raise NotFound("no such import job")
+        board = import_jobs.ProgressBoard(self.uow_factory, self.spool_dir)
+        async with self.uow_factory() as uow:
+            return await import_jobs.import_job_state(uow, member_id=member.id, job_id=job_id, board=board)
 
     async def import_file(
         self, *, member_id: UUID, network: Network, path: Path, progress: Callable[[int], None] | None = None

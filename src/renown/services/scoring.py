@@ -105,7 +105,10 @@ async def score_after_import(uow: SqlUnitOfWork, member_id: UUID) -> None:
 
 
 async def perk_topics(uow: SqlUnitOfWork, member_id: UUID) -> frozenset[str] | None:
-    """The member's visible topics for perk eligibility; None while they have no score (not computed yet)."""
-    if await uow.scores.latest(member_id) is None:
+    """The member's visible topics for perk eligibility (hidden ones never count).
+
+    None ("not known") while no topics may be found for them (no `topics` consent) or they have no score yet.
+    """
+    if not (await member_eligibility(uow, member_id)).topics or await uow.scores.latest(member_id) is None:
         return None
     return frozenset(t.slug for t in await uow.topics.of_member(member_id, include_hidden=False))

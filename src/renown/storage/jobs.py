@@ -83,6 +83,11 @@ class JobRepository:
         row = (await self._conn.execute(sa.select(JOBS).where(JOBS.c.id == job_id))).first()
         return None if row is None else _job(row)
 
+    async def set_payload(self, job_id: UUID, payload: Mapping[str, Any]) -> bool:
+        """Replace a job's payload (e.g. a running import's progress); tell whether the job exists."""
+        result = await self._conn.execute(sa.update(JOBS).where(JOBS.c.id == job_id).values(payload=dict(payload)))
+        return bool(result.rowcount)
+
     async def claim(self, worker_id: str, *, now: datetime, lease: timedelta) -> Job | None:
         """Lease the next due job to `worker_id` and count the attempt; None when nothing is due."""
         pick = sa.select(JOBS.c.id).where(_claimable(now)).order_by(JOBS.c.run_after, JOBS.c.created_at).limit(1)

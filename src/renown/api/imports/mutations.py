@@ -10,27 +10,23 @@ from strawberry.file_uploads import Upload
 
 from renown.api.context import Info
 from renown.api.errors import RequestRefused
+from renown.api.imports.types import ArchiveImported, ImportJob, ImportQueued
 from renown.api.members.queries import subject_of
 from renown.api.permissions import IsMember
 from renown.domain.activity import Network
 from renown.domain.errors import RenownError
+from renown.services.import_jobs import QueuedImport
 
-
-@strawberry.type(description="The archive was imported in one transaction.")
-class ArchiveImported:
-    imported: int = strawberry.field(description="Activities added by this import.")
-    skipped: int = strawberry.field(description="Activities already stored (re-imports add nothing twice).")
-    coverage: list[str] = strawberry.field(description="Signals this archive carries.")
-
-
-ImportArchiveResult = Annotated[ArchiveImported | RequestRefused, strawberry.union("ImportArchiveResult")]
+ImportArchiveResult = Annotated[
+    ArchiveImported | ImportQueued | RequestRefused, strawberry.union("ImportArchiveResult")]
 
 
 @strawberry.type
 class ImportMutations:
     @strawberry.mutation(
         permission_classes=IsMember,
-        description="Import an archive downloaded from a network; a refused archive stores nothing.",
+        description="Import an archive downloaded from a network; a refused archive stores nothing. "
+                    "A large archive is queued instead (ImportQueued) and imported in the background.",
     )
     async def import_archive(self, info: Info, network: Network, file: Upload) -> ImportArchiveResult:
         upload = cast(UploadFile, file)
@@ -42,4 +38,6 @@ class ImportMutations:
             return RequestRefused.from_error(error)
         finally:
             await upload.close()
+        if isinstance(summary, QueuedImport):
+            return ImportQueued(job=ImportJob.from_state(summary.job_id, summary.state))
         return ArchiveImported(imported=summary.imported, skipped=summary.skipped, coverage=list(summary.coverage))
