@@ -12,12 +12,13 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from benchmarks import connectors_bench, storage_bench
+from benchmarks import connectors_bench, import_formats, storage_bench
 
 BENCHMARKS: dict[str, Callable[[int], Awaitable[dict[str, Any]]]] = {
     "import": storage_bench.import_throughput,
     "read": storage_bench.decrypting_reads,
     "parse": connectors_bench.parse_throughput,
+    "import_formats": import_formats.import_formats,
 }
 
 

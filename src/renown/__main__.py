@@ -201,11 +201,18 @@ def import_klout(folder: Path, output: Path | None) -> None:
 
 
 @cli.command()
-def worker() -> None:
-    """Run background jobs until SIGTERM."""
+@click.option("--metrics-port", type=int, default=None,
+              help="Serve Prometheus metrics (job durations, queue depth) on this port.")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Address for the metrics endpoint.")
+def worker(metrics_port: int | None, metrics_host: str) -> None:
+    """Run background jobs and the schedule until SIGTERM."""
     from renown.jobs.worker import run_worker
 
     configure_logging()
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr=metrics_host)
     _run(run_worker)
 
 

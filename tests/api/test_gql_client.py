@@ -128,8 +128,8 @@ async def test_gql_over_httpx_sees_the_error_code_of_a_field_outside_its_scope(
 
 async def test_gql_validates_locally_against_the_committed_schema(server: str, runtime: Runtime) -> None:
     async with Client(transport=HTTPXAsyncTransport(url=server, headers=bearer(runtime)), schema=SCHEMA) as session:
-        with pytest.raises(Exception, match="Cannot query field 'score' on type 'MemberType'"):
-            await session.execute(GraphQLRequest("{ me { score } }"))
+        with pytest.raises(Exception, match="Cannot query field 'passwordHash' on type 'MemberType'"):
+            await session.execute(GraphQLRequest("{ me { passwordHash } }"))
 
 
 async def test_automatic_persisted_queries_miss_then_store_then_hit(server: str, runtime: Runtime) -> None:

@@ -121,7 +121,9 @@ async def plant_canaries(runtime: Runtime, member_id: UUID) -> dict[tuple[str, s
                     continue
                 canary = planted[(table.name, name)] = f"cnry{secrets.token_hex(10)}"
                 for row_id in rows:
-                    value = (cipher.encrypt(table.name, name, row_id, canary) if name.endswith("_enc")
+                    # Encrypted values are JSON where the code reads JSON (request details, disclosures).
+                    value = (cipher.encrypt(table.name, name, row_id, json.dumps({"statement": canary}))
+                             if name.endswith("_enc")
                              else _canary_value(column, canary))
                     await conn.execute(sa.update(table).where(table.c.id == row_id).values({name: value}))
         await uow.commit()

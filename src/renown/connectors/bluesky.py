@@ -46,7 +46,7 @@ class _RecordKeys:
     def __init__(self) -> None:
         # "" opens a private on-disk temporary database; parsing and reading may run in different threads.
         self._db = sqlite3.connect("", check_same_thread=False)
-        for pragma in ("cache_size=-4096", "journal_mode=OFF", "synchronous=OFF"):
+        for pragma in ("cache_size=-1024", "journal_mode=OFF", "synchronous=OFF"):
             self._db.execute(f"PRAGMA {pragma}")
         self._db.execute("CREATE TABLE record_key (cid BLOB PRIMARY KEY, collection INTEGER, rkey TEXT) WITHOUT ROWID")
         self._pending: list[tuple[bytes, int, str]] = []
