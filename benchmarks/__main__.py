@@ -12,13 +12,26 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from benchmarks import connectors_bench, import_formats, storage_bench
+from benchmarks import (
+    api_bench,
+    connectors_bench,
+    import_formats,
+    privacy_bench,
+    rescore_bench,
+    scoring_bench,
+    storage_bench,
+)
 
 BENCHMARKS: dict[str, Callable[[int], Awaitable[dict[str, Any]]]] = {
     "import": storage_bench.import_throughput,
     "read": storage_bench.decrypting_reads,
     "parse": connectors_bench.parse_throughput,
     "import_formats": import_formats.import_formats,
+    "fast-path": scoring_bench.fast_path_latency,
+    "leaderboard": scoring_bench.leaderboard_throughput,
+    "me-http": api_bench.me_over_http,
+    "rescore": rescore_bench.rescore_throughput,
+    "export-erasure": privacy_bench.export_and_erasure,
 }
 
 

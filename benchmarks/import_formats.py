@@ -73,7 +73,7 @@ async def _import_once(network: Network, archive: Path, folder: Path) -> dict[st
     from renown.settings import Settings
     from renown.storage import migrate
 
-    settings = Settings(_env_file=None, var_dir=folder, environment="development",  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, var_dir=folder, environment="development",
                         policies_dir=ROOT / "policies")
     runtime = build_runtime(settings)
     try:
@@ -110,7 +110,7 @@ def _baseline_once(rows: int, row_bytes: int, folder: Path) -> dict[str, Any]:
 
 def _child(*args: str) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter and return what it printed."""
-    done = subprocess.run([sys.executable, "-m", "benchmarks.import_formats", *args], cwd=ROOT, check=True,
+    done = subprocess.run([sys.executable, "-m", "benchmarks.import_formats", *args], cwd=ROOT, check=True,  # noqa: S603
                           capture_output=True, text=True)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result

@@ -26,8 +26,6 @@ from renown.domain.member import AgeBracket
 from renown.domain.policies import ConsentPurpose
 from renown.services import consent, imports, members
 from renown.services.scoring import score_member_now
-from renown.services.scoring_consent import current_notice_versions
-from renown.storage.public import opted_in
 from renown.storage.tables import metadata
 
 NEW_MEMBERS = 40
@@ -140,15 +138,10 @@ class NaiveConnection:
 class NaiveQuery:
     @strawberry.field
     async def leaderboard(self, info: strawberry.Info, first: int) -> NaiveConnection:
-        async with info.context.services.uow_factory() as uow:
-            public = opted_in(now=uow.now(), notice_versions=current_notice_versions(
-                uow.policies, ConsentPurpose.PUBLIC_PROFILE, at=uow.now()))  # type: ignore[arg-type]
-            rows = (await uow.connection.execute(
-                sa.select(SCORES.c.member_id, public.c.network)
-                .join(public, sa.and_(public.c.member_id == SCORES.c.member_id, public.c.position == 1))
-                .order_by(SCORES.c.value.desc(), SCORES.c.member_id.desc()).limit(first))).all()
-        return NaiveConnection(edges=[NaiveEdge(node=NaiveEntry(member_id=r.member_id, network_name=r.network))
-                                      for r in rows])
+        # The same page query as ours picks the members; then every field fends for itself.
+        page = await info.context.services.scoring.leaderboard(topic_slug=None, first=first, after=None)
+        return NaiveConnection(edges=[NaiveEdge(node=NaiveEntry(member_id=e.member_id, network_name=e.network.value))
+                                      for e in page.entries])
 
 
 async def _rate(schema: strawberry.Schema, context: RenownContext) -> tuple[float, int]:

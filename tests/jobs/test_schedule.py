@@ -48,7 +48,7 @@ async def test_each_slot_is_enqueued_once_however_many_workers_tick(runtime: Run
 def test_the_default_schedule_sweeps_hourly_and_rescores_daily() -> None:
     assert [(e.kind, e.every) for e in default_schedule()] == [
         ("retention.sweep", timedelta(hours=1)), ("exports.expire", timedelta(hours=1)),
-        ("scoring.rescore", timedelta(days=1))]
+        ("scoring.rescore", timedelta(days=1)), ("consent.lapses", timedelta(days=1))]
 
 
 async def store(runtime: Runtime, clock: Clock) -> UUID:
@@ -106,7 +106,7 @@ async def test_moving_the_clock_a_year_on_makes_the_worker_sweep_the_rest(runtim
     async with unit_of_work(runtime, clock) as uow:
         assert await uow.activities.count(alice) == 0
         assert await uow.jobs.count(JobStatus.DONE, RETENTION_SWEEP) == 1
-        assert await uow.jobs.count(JobStatus.DONE) == 3
+        assert await uow.jobs.count(JobStatus.DONE) == len(default_schedule())
 
 
 async def test_pruning_the_audit_log_keeps_the_rest_of_the_chain_verifiable(runtime: Runtime) -> None:

@@ -11,8 +11,10 @@ from uuid import UUID
 from renown.connectors.archive import ArchiveLimits
 from renown.connectors.registry import PARSERS
 from renown.jobs import export
+from renown.jobs.consent import LAPSE_HANDLER, LAPSE_SWEEP, PURGE_WORKFLOW
 from renown.jobs.erasure import TokenRevoker, erasure_workflow, notices_handler
 from renown.jobs.imports import IMPORT_JOB_KIND, import_handler
+from renown.jobs.objection import OBJECTION_WORKFLOW
 from renown.jobs.rectification import RECTIFICATION_WORKFLOW
 from renown.jobs.requests import DELIVER_NOTICES
 from renown.jobs.schedule import DEFAULT_SCHEDULE, EXPIRE_EXPORTS, RESCORE, RETENTION_SWEEP, Recurring
@@ -54,6 +56,9 @@ def default_handlers(
         export.EXPORT_WORKFLOW.kind: export.EXPORT_WORKFLOW.handler(),
         erasure.kind: erasure.handler(),
         RECTIFICATION_WORKFLOW.kind: RECTIFICATION_WORKFLOW.handler(),
+        OBJECTION_WORKFLOW.kind: OBJECTION_WORKFLOW.handler(),
+        PURGE_WORKFLOW.kind: PURGE_WORKFLOW.handler(),
+        LAPSE_SWEEP: LAPSE_HANDLER,
         DELIVER_NOTICES: JobHandler(notices_handler(send_notice)),
         RETENTION_SWEEP: retention_handler(retention_from_policies(env.policies) if retention is None else retention),
         EXPIRE_EXPORTS: JobHandler(export.expire),
@@ -79,4 +84,4 @@ def linking_revoker(runtime: object) -> TokenRevoker | None:
 
 
 def default_schedule() -> tuple[Recurring, ...]:
-    return DEFAULT_SCHEDULE
+    return (*DEFAULT_SCHEDULE, Recurring("consent-lapses", LAPSE_SWEEP, timedelta(days=1)))

@@ -14,15 +14,18 @@ import json
 import zipfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import IO, Any, Protocol
 from uuid import UUID
 
+import orjson
 import sqlalchemy as sa
 
 from renown.domain.influence.model import ScoringModel
 from renown.domain.policies import Policies
 from renown.services.audit import member_pseudonym
 from renown.services.export_html import render_index
+from renown.storage.exports import SealedSpool
 from renown.storage.member_data import WITHHELD_COLUMNS, WITHHELD_TABLES, MemberData, exported_columns, member_tables
 from renown.storage.uow import SqlUnitOfWork
 
@@ -107,50 +110,52 @@ def _cell(value: Any) -> str:
 
 async def write_archive(
     uow: SqlUnitOfWork, *, member_id: UUID, export_id: UUID, out: IO[bytes], signer: DocumentSigner,
-    policies: Policies,
+    policies: Policies, scratch: Path,
 ) -> ArchiveSummary:
-    """Write the member's export ZIP to `out` (an encrypting stream); return its files and row counts."""
+    """Write the member's export ZIP to `out` (an encrypting stream); return its files and row counts.
+
+    One read of each table feeds both `data.json` and, through a sealed scratch spool, its CSV.
+    """
     cipher = await uow.vault.load(uow.connection, member_id)
     data = MemberData(uow.connection, cipher)
     tables = member_tables()
     summary = ArchiveSummary()
     now = uow.now()
     accounts = [row async for page in data.pages(_table("linked_account")) for row in page]
+    consents = [row async for page in data.pages(_table("consent_event")) for row in page]
+    scores = [row async for page in data.pages(_table("score")) for row in page]
     sources = sorted({f"{a['network']} (archive import or linked account)" for a in accounts})
+    spools: dict[str, SealedSpool] = {}
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         with _Member(archive, "data.json", summary) as doc:
             head = {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "export_id": str(export_id),
                     "generated_at": now.isoformat(), "meta": export_meta(policies, sources=sources)}
-            doc.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "tables": {')
+            doc.write(orjson.dumps(head)[:-1] + b', "tables": {')
             for n, table in enumerate(tables):
-                doc.write(("," if n else "") + json.dumps(table.name) + ": [")
+                doc.write((b"," if n else b"") + orjson.dumps(table.name) + b": [")
+                columns = exported_columns(table)
+                spool = spools[table.name] = SealedSpool(scratch / f"{table.name}.csv")
+                spool.write(_csv([columns]))
                 count = 0
                 async for page in data.pages(table):
-                    for row in page:
-                        doc.write(("," if count else "") + json.dumps(row, ensure_ascii=False, default=str))
-                        count += 1
-                doc.write("]")
+                    doc.write((b"," if count else b"") + b",".join(orjson.dumps(row, default=str) for row in page))
+                    spool.write(_csv([[_cell(row.get(c)) for c in columns] for row in page]))
+                    count += len(page)
+                spool.close()
+                doc.write(b"]")
                 summary.rows[table.name] = count
             trail = await uow.audit.page(subject=member_pseudonym(uow.vault, member_id), first=500)
-            doc.write('}, "audit_trail": ' + json.dumps(
+            doc.write(b'}, "audit_trail": ' + orjson.dumps(
                 [{"at": e.occurred_at.isoformat(), "action": e.action, "detail": e.detail} for e in reversed(trail)],
-                default=str) + "}")
-        for table in tables:
-            columns = exported_columns(table)
-            with _Member(archive, f"csv/{table.name}.csv", summary) as sheet:
-                buffer = io.StringIO()
-                csv.writer(buffer).writerow(columns)
-                sheet.write(buffer.getvalue())
-                async for page in data.pages(table):
-                    buffer = io.StringIO()
-                    csv.writer(buffer).writerows([[_cell(row.get(c)) for c in columns] for row in page])
-                    sheet.write(buffer.getvalue())
-        consents = [row async for page in data.pages(_table("consent_event")) for row in page]
+                default=str) + b"}")
+        for name, spool in spools.items():
+            with _Member(archive, f"csv/{name}.csv", summary) as sheet:
+                for chunk in spool.chunks():
+                    sheet.write(chunk)
         for consent in consents:
             if consent.get("receipt_jws"):
                 with _Member(archive, f"consent_receipts/{consent['id']}.jws", summary) as receipt:
                     receipt.write(consent["receipt_jws"])
-        scores = [row async for page in data.pages(_table("score")) for row in page]
         recent = await uow.activities.page(member_id, first=100)
         with _Member(archive, "index.html", summary) as page_file:
             page_file.write(render_index(
@@ -163,6 +168,12 @@ async def write_archive(
         with _Member(archive, "manifest.jws", summary) as signature:
             signature.write(signer.sign_json(manifest))
     return summary
+
+
+def _csv(rows: list[list[Any]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue().encode("utf-8")
 
 
 def _table(name: str) -> sa.Table:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -68,8 +70,10 @@ async def build_export(
     cipher = await uow.vault.load(uow.connection, member_id)
     writer = EncryptingWriter(store.draft(export_id), cipher, export_id)
     try:
-        summary = await write_archive(uow, member_id=member_id, export_id=export_id, out=writer,  # type: ignore[arg-type]
-                                      signer=signer, policies=policies)
+        with tempfile.TemporaryDirectory(dir=store.folder, prefix=".scratch-") as scratch:
+            summary = await write_archive(uow, member_id=member_id, export_id=export_id,
+                                          out=writer,  # type: ignore[arg-type]
+                                          signer=signer, policies=policies, scratch=Path(scratch))
         writer.close()
     except BaseException:
         writer.abort()

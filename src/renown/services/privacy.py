@@ -25,7 +25,7 @@ from renown.storage.privacy import DuplicateOpenRequest
 from renown.storage.uow import SqlUnitOfWork
 
 # Deadlines come first: a request is never lost to a poison job, it goes to FAILED where admins see it.
-REQUEST_MAX_ATTEMPTS = 8
+REQUEST_MAX_ATTEMPTS = 12
 DEDUPLICATED = frozenset(set(RequestKind) - {RequestKind.RECTIFICATION})
 
 

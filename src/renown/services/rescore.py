@@ -167,10 +167,12 @@ async def _write(
 
 
 async def _prune(uow: SqlUnitOfWork, now: datetime) -> None:
-    """History and interactions past their retention (`score_history`, `activity`) go with each run."""
+    """History and interactions past their retention (`score_history`, `activity`) go with each run; then the
+    planner's statistics are refreshed, so leaderboards keep walking the ranking indexes from the top."""
     retention = policies_of(uow).retention
     history, activity = retention["score_history"].days, retention["activity"].days
     if history is not None:
         await uow.scores.prune_points(before=now - timedelta(days=history))
     if activity is not None:
         await uow.scores.prune_interactions(before=now - timedelta(days=activity))
+    await uow.scores.analyze()

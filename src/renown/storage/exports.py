@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from renown.domain.errors import DecryptionFailed
@@ -100,6 +101,44 @@ def decrypt_chunks(path: Path, cipher: MemberCipher, export_id: UUID) -> Iterato
             following = record()
             yield cipher.decrypt(TABLE, _column(index, following is None), export_id, current)
             index, current = index + 1, following
+
+
+class SealedSpool:
+    """A scratch file encrypted under a key that lives only in memory: bounded memory for a second copy of
+    the data (the CSVs written while the JSON is), and nothing readable left on disk if the process dies."""
+
+    def __init__(self, path: Path, *, chunk_bytes: int = CHUNK_BYTES) -> None:
+        self._path = path
+        self._aead = AESGCM(AESGCM.generate_key(bit_length=256))
+        self._file = path.open("wb")
+        self._buffer = bytearray()
+        self._chunk_bytes = chunk_bytes
+        self._count = 0
+
+    def write(self, data: bytes) -> None:
+        self._buffer += data
+        if len(self._buffer) >= self._chunk_bytes:
+            self._seal()
+
+    def _seal(self) -> None:
+        # A counter nonce: the key is single-use, so (key, nonce) never repeats.
+        sealed = self._aead.encrypt(self._count.to_bytes(12, "big"), bytes(self._buffer), None)
+        self._file.write(len(sealed).to_bytes(4, "big") + sealed)
+        self._buffer.clear()
+        self._count += 1
+
+    def close(self) -> None:
+        if self._buffer:
+            self._seal()
+        self._file.close()
+
+    def chunks(self) -> Iterator[bytes]:
+        """The plaintext back, chunk by chunk; the file is removed once read."""
+        with self._path.open("rb") as handle:
+            for index in range(self._count):
+                size = int.from_bytes(handle.read(4), "big")
+                yield self._aead.decrypt(index.to_bytes(12, "big"), handle.read(size), None)
+        self._path.unlink(missing_ok=True)
 
 
 class ExportStore:

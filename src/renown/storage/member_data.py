@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -50,39 +49,50 @@ class MemberData:
         return int((await self._conn.execute(query)).scalar_one())
 
     async def pages(self, table: sa.Table, *, size: int = 2000) -> AsyncIterator[list[dict[str, Any]]]:
-        """The member's rows of `table` in pages ordered by id, so memory stays flat however many there are."""
-        key = table.c.id
-        after: Any = None
-        while True:
-            query = sa.select(table).where(owner_column(table) == self._cipher.member_id).order_by(key).limit(size)
-            if after is not None:
-                query = query.where(key > after)
-            rows = (await self._conn.execute(query)).all()
-            if not rows:
-                return
-            yield [self.plain(table, row._mapping) for row in rows]
-            if len(rows) < size:
-                return
-            after = rows[-1].id
+        """The member's rows of `table` in pages, from one streamed query: memory stays flat, reads stay linear."""
+        plan = _plan(table)
+        query = sa.select(table).where(owner_column(table) == self._cipher.member_id)
+        result = await self._conn.stream(query.execution_options(yield_per=size))
+        async for rows in result.partitions(size):
+            yield [self._plain(table.name, plan, row) for row in rows]
 
-    def plain(self, table: sa.Table, row: Any) -> dict[str, Any]:
-        """One row as JSON-ready values, decrypted."""
+    def _plain(self, table: str, plan: list[tuple[int, str, str, str]], row: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for column in table.columns:
-            name, value = column.name, row[column.name]
-            if name.endswith("_index"):
-                continue
-            if (table.name, name) in WITHHELD_COLUMNS:
-                out[name.removesuffix("_enc")] = None if value is None else "[withheld]"
-            elif name.endswith("_enc"):
-                out[name.removesuffix("_enc")] = None if value is None else self._cipher.decrypt(
-                    table.name, name, row["id"], value).decode("utf-8", errors="replace")
-            elif isinstance(value, UUID):
-                out[name] = str(value)
-            elif isinstance(value, datetime):
-                out[name] = value.isoformat()
-            elif isinstance(value, bytes):
-                continue
-            else:
-                out[name] = value
+        row_id = str(row.id)  # formatted once: it is every encrypted column's associated data
+        decrypt = self._cipher.decrypt
+        for index, column, key, kind in plan:
+            value = row[index]
+            if value is None:
+                out[key] = None
+            elif kind == "enc":
+                out[key] = decrypt(table, column, row_id, value).decode("utf-8", errors="replace")
+            elif kind == "withheld":
+                out[key] = "[withheld]"
+            elif kind == "uuid":
+                out[key] = row_id if column == "id" else str(value)
+            elif kind == "time":
+                out[key] = value.isoformat()
+            elif not isinstance(value, bytes):
+                out[key] = value
         return out
+
+
+def _plan(table: sa.Table) -> list[tuple[int, str, str, str]]:
+    """How each column is rendered: (position, column, exported name, kind); blind indexes are left out."""
+    plan = []
+    for index, column in enumerate(table.columns):
+        name = column.name
+        if name.endswith("_index"):
+            continue
+        if (table.name, name) in WITHHELD_COLUMNS:
+            kind = "withheld"
+        elif name.endswith("_enc"):
+            kind = "enc"
+        elif isinstance(column.type, sa.Uuid):
+            kind = "uuid"
+        elif isinstance(column.type, sa.TypeDecorator) and column.type.impl_instance.python_type is datetime:
+            kind = "time"
+        else:
+            kind = "plain"
+        plan.append((index, name, name.removesuffix("_enc"), kind))
+    return plan

@@ -1,15 +1,17 @@
 """Public views: profiles by handle and leaderboards, of members who opted in to a public profile.
 
-A leaderboard page is one SQL query: the opt-in (the latest `public_profile` event of a network is
-a grant still valid under a current notice), the member's status, restriction and objection, the
-ranking and the cursor are all conditions of that query. Handles are decrypted with keys the vault
-loads in one batch.
+A leaderboard page is one SQL query, built once: the opt-in (the latest `public_profile` event of a
+network is a grant still valid under a current notice), the member's status, restriction and
+objection, the ranking and the cursor are all conditions of it, so the database walks the ranking
+index from the top and stops when the page is full. Handles are decrypted with keys the vault loads
+in one batch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +25,7 @@ from renown.domain.policies import ConsentPurpose
 from renown.domain.scoring import LeaderboardEntry, LeaderboardPage
 from renown.storage.scores import stopped_members
 from renown.storage.tables import metadata
+from renown.storage.types import UTCDateTime
 from renown.storage.vault import Vault
 
 EVENTS = metadata.tables["consent_event"]
@@ -34,25 +37,45 @@ TOPICS = metadata.tables["member_topic"]
 Cursor = tuple[float, UUID]
 
 
-def opted_in(*, now: datetime, notice_versions: Iterable[str]) -> sa.Subquery:
-    """(member_id, network, account id, handle) of every network a member shows publicly, first network first."""
-    e, later = EVENTS, EVENTS.alias("later")
+def public_account(account: Any) -> sa.ColumnElement[bool]:
+    """Whether the member shows this linked account publicly: the latest `public_profile` event of its network
+    is a grant, unexpired at `:now`, under one of the `:versions` of the notice that still stand."""
+    e, later = EVENTS.alias("granted"), EVENTS.alias("later")
     superseded = sa.exists().where(later.c.member_id == e.c.member_id, later.c.network == e.c.network,
                                    later.c.purpose == e.c.purpose, later.c.occurred_at > e.c.occurred_at)
-    granted = (
-        sa.select(e.c.member_id, e.c.network)
-        .where(e.c.purpose == ConsentPurpose.PUBLIC_PROFILE.value, e.c.event == ConsentEventType.GRANTED.value,
-               e.c.network.is_not(None), sa.or_(e.c.expires_at.is_(None), e.c.expires_at > now),
-               e.c.notice_version.in_(list(notice_versions)), ~superseded)
-        .subquery("granted")
+    now = sa.bindparam("now", type_=UTCDateTime())
+    return sa.exists().where(
+        e.c.member_id == account.c.member_id, e.c.network == account.c.network,
+        e.c.purpose == ConsentPurpose.PUBLIC_PROFILE.value, e.c.event == ConsentEventType.GRANTED.value,
+        sa.or_(e.c.expires_at.is_(None), e.c.expires_at > now),
+        e.c.notice_version.in_(sa.bindparam("versions", expanding=True)), ~superseded)
+
+
+@lru_cache(maxsize=4)
+def leaderboard_statement(*, by_topic: bool, after: bool) -> sa.Select[Any]:
+    """The page query, built once: it walks the score (or topic level) index from the top, checking each
+    candidate's status, restriction, objection and opt-in until the page is full."""
+    s, m, a = SCORES, MEMBERS, ACCOUNTS
+    query = sa.select(s.c.member_id, s.c.value, a.c.network, a.c.id.label("account_id"), a.c.handle_enc)
+    if by_topic:
+        t = TOPICS
+        rank: Any = t.c.level
+        member: Any = t.c.member_id  # the topic index orders by it, so the sort needs no temporary tree
+        query = (query.add_columns(t.c.level).select_from(t).join(s, s.c.member_id == t.c.member_id)
+                 .where(t.c.topic == sa.bindparam("topic"), t.c.hidden.is_(False), t.c.level > 0))
+    else:
+        rank, member = s.c.value, s.c.member_id
+        query = query.add_columns(sa.null().label("level"))
+    query = (
+        query.join(m, m.c.id == s.c.member_id).join(a, a.c.member_id == s.c.member_id)
+        .where(m.c.status == MemberStatus.ACTIVE.value, s.c.member_id.not_in(stopped_members()), public_account(a))
     )
-    a = ACCOUNTS
-    first = sa.func.row_number().over(partition_by=a.c.member_id, order_by=a.c.network).label("position")
-    return (
-        sa.select(a.c.member_id, a.c.network, a.c.id.label("account_id"), a.c.handle_enc, first)
-        .join(granted, sa.and_(granted.c.member_id == a.c.member_id, granted.c.network == a.c.network))
-        .subquery("public")
-    )
+    if after:
+        value, last = sa.bindparam("rank", type_=sa.Float()), sa.bindparam("last", type_=sa.Uuid())
+        query = query.where(sa.or_(rank < value, sa.and_(rank == value, member < last)))
+    # Ordered on the ranking index alone (so it can be walked); a member's rows, one per public network, come
+    # together, and the first network by name is the one shown.
+    return query.order_by(rank.desc(), member.desc()).limit(sa.bindparam("rows"))
 
 
 class PublicRepository:
@@ -64,27 +87,20 @@ class PublicRepository:
         self, *, topic: str | None, first: int, after: Cursor | None, now: datetime, notice_versions: Iterable[str],
     ) -> LeaderboardPage:
         """Opted-in members by score (or by level in `topic`, hidden topics left out), best first."""
-        public, s, m = opted_in(now=now, notice_versions=notice_versions), SCORES, MEMBERS
-        columns: list[Any] = [s.c.member_id, s.c.value, public.c.network, public.c.account_id, public.c.handle_enc]
-        query = sa.select(*columns)
-        if topic is None:
-            rank: Any = s.c.value
-            query = query.add_columns(sa.null().label("level"))
-        else:
-            t = TOPICS
-            rank = t.c.level
-            query = query.add_columns(t.c.level).join(t, t.c.member_id == s.c.member_id).where(
-                t.c.topic == topic, t.c.hidden.is_(False), t.c.level > 0)
-        query = (
-            query.join(public, sa.and_(public.c.member_id == s.c.member_id, public.c.position == 1))
-            .join(m, m.c.id == s.c.member_id)
-            .where(m.c.status == MemberStatus.ACTIVE.value, s.c.member_id.not_in(stopped_members()))
-        )
+        statement = leaderboard_statement(by_topic=topic is not None, after=after is not None)
+        params: dict[str, Any] = {"now": now, "versions": list(notice_versions), "rows": (first + 1) * len(Network)}
+        if topic is not None:
+            params["topic"] = topic
         if after is not None:
-            value, last = after
-            query = query.where(sa.or_(rank < value, sa.and_(rank == value, s.c.member_id < last)))
-        rows = (await self._conn.execute(query.order_by(rank.desc(), s.c.member_id.desc()).limit(first + 1))).all()
-        page = rows[:first]
+            params["rank"], params["last"] = after
+        picked: dict[UUID, Any] = {}
+        for row in await self._conn.execute(statement, params):
+            shown = picked.get(row.member_id)
+            if shown is None and len(picked) > first:
+                break
+            if shown is None or row.network < shown.network:
+                picked[row.member_id] = row
+        page = list(picked.values())[:first]
         ciphers = await self._vault.load_many(self._conn, [r.member_id for r in page])
         entries = []
         for r in page:
@@ -95,7 +111,7 @@ class PublicRepository:
             level = None if r.level is None else float(r.level)
             entries.append(LeaderboardEntry(r.member_id, Network(r.network), handle, float(r.value), level,
                                             float(r.value) if level is None else level))
-        return LeaderboardPage(entries, has_next=len(rows) > first)
+        return LeaderboardPage(entries, has_next=len(picked) > first)
 
     async def accounts_by_handle(self, handle: str) -> list[tuple[UUID, Network, UUID, str | None]]:
         """(member, network, account id, display name) of the linked accounts with this handle, on any network."""

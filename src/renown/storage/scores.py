@@ -30,6 +30,10 @@ STOPPING_KINDS = (RequestKind.RESTRICTION.value, RequestKind.OBJECTION.value)
 NOT_STOPPING = (RequestStatus.CANCELED.value, RequestStatus.DENIED.value)
 
 
+CACHED_CALIBRATIONS = 8
+_CALIBRATIONS: dict[str, Calibration] = {}
+
+
 def stopped_members() -> sa.Select[tuple[Any]]:
     """Members whose restriction or objection stops scoring and public display (a subquery)."""
     r = REQUESTS
@@ -51,14 +55,23 @@ class ScoreRepository:
 
     async def latest_calibration(self) -> Calibration | None:
         """The calibration fitted last (the one the fast path and daily runs score against)."""
-        row = (await self._conn.execute(sa.select(CALIBRATIONS.c.curve).order_by(
-            CALIBRATIONS.c.fitted_at.desc(), CALIBRATIONS.c.created_at.desc()).limit(1))).first()
-        return None if row is None else Calibration.from_dict(row.curve)
+        version = (await self._conn.execute(sa.select(CALIBRATIONS.c.version).order_by(
+            CALIBRATIONS.c.fitted_at.desc(), CALIBRATIONS.c.created_at.desc()).limit(1))).scalar_one_or_none()
+        return None if version is None else await self.calibration(version)
 
     async def calibration(self, version: str) -> Calibration | None:
+        """One calibration by version; a version names its content, so it is parsed once per process."""
+        cached = _CALIBRATIONS.get(version)
+        if cached is not None:
+            return cached
         row = (await self._conn.execute(
             sa.select(CALIBRATIONS.c.curve).where(CALIBRATIONS.c.version == version))).first()
-        return None if row is None else Calibration.from_dict(row.curve)
+        if row is None:
+            return None
+        if len(_CALIBRATIONS) >= CACHED_CALIBRATIONS:
+            _CALIBRATIONS.pop(next(iter(_CALIBRATIONS)))
+        found = _CALIBRATIONS[version] = Calibration.from_dict(row.curve)
+        return found
 
     async def save_calibration(self, calibration: Calibration, *, at: datetime) -> None:
         """Keep a calibration (once: a version names its content)."""
@@ -165,3 +178,8 @@ class ScoreRepository:
     async def all_stopped(self) -> set[UUID]:
         """Every member whose restriction or objection stops their scoring."""
         return {r.member_id for r in await self._conn.execute(stopped_members())}
+
+    async def analyze(self) -> None:
+        """Refresh the query planner's statistics of the tables public rankings read."""
+        for table in ("score", "member_topic", "member"):
+            await self._conn.exec_driver_sql(f"ANALYZE {table}")
