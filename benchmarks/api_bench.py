@@ -21,6 +21,7 @@ import httpx
 
 from benchmarks.scoring_world import World, shared_world
 from renown.app import build_runtime
+from renown.domain.scopes import Scope
 
 CLIENTS = 32
 REQUESTS = 1600
@@ -92,7 +93,7 @@ async def me_over_http(size: int) -> dict[str, Any]:
         async with runtime.uow() as uow:
             scored = [m for m in world.ids if await uow.scores.latest(m) is not None][:CLIENTS]
             subjects = [await uow.members.subject_of(m) for m in scored]
-        tokens = [runtime.tokens.mint(s, ["member"]) for s in subjects]
+        tokens = [runtime.tokens.mint(s, [Scope.MEMBER]) for s in subjects]
     finally:
         await runtime.close()
     with server(world) as base:

@@ -106,7 +106,8 @@ class NaiveEntry:
             row = (await uow.connection.execute(sa.select(ACCOUNTS.c.id, ACCOUNTS.c.handle_enc).where(
                 ACCOUNTS.c.member_id == self.member_id, ACCOUNTS.c.network == self.network_name))).one()
             cipher = await uow.vault.load(uow.connection, self.member_id)
-            return cipher.decrypt_text("linked_account", "handle_enc", row.id, row.handle_enc)
+            handle: str = cipher.decrypt_text("linked_account", "handle_enc", row.id, row.handle_enc)
+            return handle
 
     @strawberry.field
     async def network(self, info: strawberry.Info) -> Network:
@@ -117,7 +118,8 @@ class NaiveEntry:
         async with info.context.services.uow_factory() as uow:
             score = await uow.scores.latest(self.member_id)
             assert score is not None
-            return score.value
+            value: float = score.value
+            return value
 
     @strawberry.field
     async def level(self, info: strawberry.Info) -> float | None:

@@ -39,7 +39,7 @@ _WORLD: list[World] = []
 
 def settings_for(folder: Path) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=f"sqlite+aiosqlite:///{folder / 'bench.sqlite'}", var_dir=folder / "var",
         environment="development", policies_dir=POLICIES,
     )

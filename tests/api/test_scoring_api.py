@@ -62,8 +62,8 @@ def opted_in(population: Population) -> list[DemoMember]:
 
 async def topics_of(runtime: Runtime, member_id: UUID) -> list[Any]:
     async with runtime.engine.connect() as conn:
-        return (await conn.execute(sa.select(TOPICS).where(TOPICS.c.member_id == member_id)
-                                   .order_by(TOPICS.c.level.desc(), TOPICS.c.topic))).all()
+        return list((await conn.execute(sa.select(TOPICS).where(TOPICS.c.member_id == member_id)
+                                        .order_by(TOPICS.c.level.desc(), TOPICS.c.topic))).all())
 
 
 async def score_of(runtime: Runtime, member_id: UUID) -> Any:
@@ -96,7 +96,8 @@ async def test_me_shows_the_score_its_explanation_history_and_topics(
     assert [f["name"] for f in explanation["factors"]] == list(FACTORS)
     assert abs(explanation["baseline"] + sum(f["contribution"] for f in explanation["factors"]) - score["value"]) <= 0.5
     assert explanation["factors"][0]["inputs"] == stored.explanation["factors"][0]["inputs"]
-    assert explanation["hints"] and all(" → about " in hint for hint in explanation["hints"])
+    assert explanation["hints"]
+    assert all(" → about " in hint for hint in explanation["hints"])
     # and one history point for today, and their topics, strongest first
     assert me["history"] == [{"date": datetime.now(UTC).date().isoformat(), "value": stored.value}]
     assert me["topics"] == [{"topic": {"slug": t.topic, "name": me["topics"][i]["topic"]["name"]}, "level": t.level,
@@ -123,7 +124,8 @@ async def test_a_hidden_topic_stays_in_me_and_leaves_profile_leaderboard_and_per
     assert [t["hidden"] for t in me["topics"] if t["topic"]["slug"] == top] == [True]
     # and it shows on no profile, no leaderboard and no perk
     profile = (await gql(client, PROFILE, {}, {"handle": member.handle}))["data"]["profile"]
-    assert profile is not None and top not in [t["slug"] for t in profile["topics"]]
+    assert profile is not None
+    assert top not in [t["slug"] for t in profile["topics"]]
     assert member.handle not in [e["node"]["handle"] for e in (await board(client, {}, topic=top))["edges"]]
     assert all(top not in [t["slug"] for t in e["node"]["topics"]] for e in (await board(client, {}))["edges"])
     offers = (await gql(client, PERKS, headers))["data"]["perks"]["edges"]
@@ -151,7 +153,8 @@ async def test_profiles_and_leaderboards_show_only_members_who_opted_in(
     assert [e["node"]["score"] for e in listed["edges"]] == [values[h] for h in expected]
     assert listed["pageInfo"]["hasNextPage"] is False
     # and pages of two, cursor after cursor, give the same list
-    pages, after = [], None
+    pages: list[str] = []
+    after: str | None = None
     while True:
         page = await board(client, {}, first=2, after=after)
         pages.extend(e["node"]["handle"] for e in page["edges"])

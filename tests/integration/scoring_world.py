@@ -10,8 +10,16 @@ import sqlalchemy as sa
 from tests.jobs.helpers import Clock
 
 from renown.app import Runtime
-from renown.domain.activity import AccountProfile, Activity, ActivityKind, Coverage, ImportSummary, Network, \
-    ParsedArchive, Signal
+from renown.domain.activity import (
+    AccountProfile,
+    Activity,
+    ActivityKind,
+    Coverage,
+    ImportSummary,
+    Network,
+    ParsedArchive,
+    Signal,
+)
 from renown.domain.influence import Calibration, ScoreInputs, recompute
 from renown.domain.member import AgeBracket
 from renown.domain.policies import ConsentPurpose

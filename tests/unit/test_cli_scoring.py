@@ -44,7 +44,8 @@ def test_demo_scores_its_members_and_rescore_runs_again(env: Path) -> None:
                         r"cal-\d{8}-[0-9a-f]{10}; seconds \{.*\}", last), last
 
 
-@pytest.mark.skipif(not KLOUT.is_dir(), reason="the Klout topic CSVs live in the steering repo's shared/data/klout-topics")
+@pytest.mark.skipif(not KLOUT.is_dir(),
+                    reason="the Klout topic CSVs live in the steering repo's shared/data/klout-topics")
 def test_import_klout_writes_a_taxonomy_renown_can_load(env: Path, tmp_path: Path) -> None:
     output = tmp_path / "klout.yaml"
     result = CliRunner().invoke(cli, ["topics", "import-klout", str(KLOUT), "--output", str(output)])

@@ -19,6 +19,7 @@ import numpy as np
 from renown.domain.activity import Network
 from renown.domain.expertise import TopicExpertise
 from renown.domain.influence import NETWORKS, Calibration, PopulationScores, score_population
+from renown.domain.scoring import explanation_data
 from renown.domain.topic_levels import TopicLevels, topic_levels
 from renown.services.consent_gate import policies_of
 from renown.services.rescore_columns import Snapshot, build_snapshot
@@ -129,8 +130,8 @@ async def _write(
     everyone = snapshot.everyone
     has_score = np.zeros(snapshot.size, bool) if scores is None else ~np.isnan(scores.score)
 
-    def activity_id(row: int) -> str:
-        return str(UUID(snapshot.activity_ids[row]))
+    def canonical(key: str) -> str:
+        return str(UUID(key))  # only the few top activities are named: their text keys are converted then
 
     async with uow_factory() as uow:
         if scores is not None:
@@ -144,8 +145,8 @@ async def _write(
                 if scores is None or i is None or not has_score[i]:
                     gone.append(member_id)
                     continue
-                explanation = scores.explain(i, activity_id)
-                score_rows.append(score_row(member_id, explanation.to_dict(), at=now))
+                explanation = scores.explain(i, snapshot.activity_ids.__getitem__)
+                score_rows.append(score_row(member_id, explanation_data(explanation, canonical), at=now))
                 points.append((member_id, now.date(), explanation.score, MODEL.version, scores.calibration.version))
                 signals.append((member_id, scores.member_signals(i)))
                 topics[member_id] = expertise.get(i, []) if snapshot.topics_allowed[i] else []

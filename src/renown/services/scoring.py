@@ -14,6 +14,7 @@ from uuid import UUID
 from renown.domain.activity import Activity
 from renown.domain.influence import DEFAULT_MODEL, Explanation, score_member
 from renown.domain.jobs import error_label
+from renown.domain.scoring import explanation_data
 from renown.domain.topics import topic_expertise
 from renown.services.scoring_consent import Eligibility, member_eligibility
 from renown.services.taxonomy import default_matcher
@@ -72,7 +73,7 @@ async def score_member_now(uow: SqlUnitOfWork, member_id: UUID) -> Explanation |
     explanation = score_member(
         activities, accounts, calibration=calibration, as_of=now, signals=await uow.scores.signals(member_id),
         topic_of=topic_of, topic_slugs=tuple(sorted(set(main.values()))), model=MODEL)
-    await uow.scores.write([score_row(member_id, explanation.to_dict(), at=now)])
+    await uow.scores.write([score_row(member_id, explanation_data(explanation), at=now)])
     await uow.scores.add_points(
         [(member_id, now.date(), explanation.score, MODEL.version, calibration.version)], at=now)
     if allowed.topics:

@@ -40,9 +40,8 @@ def stopped_members() -> sa.Select[tuple[Any]]:
     return sa.select(r.c.member_id).where(r.c.kind.in_(STOPPING_KINDS), r.c.status.not_in(NOT_STOPPING))
 
 
-def score_row(member_id: UUID, explanation: dict[str, Any], *, at: datetime) -> dict[str, Any]:
-    """A `score` row from an explanation's `to_dict()`."""
-    data = finite(explanation)
+def score_row(member_id: UUID, data: dict[str, Any], *, at: datetime) -> dict[str, Any]:
+    """A `score` row from an explanation's JSON-ready data (`explanation_data`)."""
     return {"id": new_id(), "member_id": member_id, "computed_at": at, "value": float(data["score"]),
             "confidence": float(data["confidence"]), "model_version": data["model_version"],
             "calibration_version": data["calibration_version"], "explanation": data}
