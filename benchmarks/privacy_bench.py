@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -71,14 +70,17 @@ async def _child(folder: Path, member_id: UUID, export: bool) -> dict[str, Any]:
             await uow.commit()
     elapsed = time.perf_counter() - started
     await env.engine.dispose()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _rss_mb("VmHWM")
     return {"seconds": elapsed, "max_rss_mb": peak, "added_mb": max(0.0, peak - before), "zip_bytes": size}
 
 
-def _rss_mb() -> float:
-    """The resident set right now (Linux), to tell the export's own peak from the set-up's."""
+def _rss_mb(field: str = "VmRSS") -> float:
+    """This process's resident set now (VmRSS) or at its peak (VmHWM), Linux.
+
+    Not `ru_maxrss`: across fork and exec it keeps the parent's peak, which here is the import's.
+    """
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
 

@@ -17,6 +17,8 @@ from renown.domain.activity import Network
 from renown.domain.errors import RenownError
 from renown.services.import_jobs import QueuedImport
 
+__all__ = ["ArchiveImported", "ImportArchiveResult", "ImportMutations"]  # ArchiveImported: also `syncAccount`'s
+
 ImportArchiveResult = Annotated[
     ArchiveImported | ImportQueued | RequestRefused, strawberry.union("ImportArchiveResult")]
 
