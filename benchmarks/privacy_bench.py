@@ -48,7 +48,7 @@ class Env:
 def _env(folder: Path) -> Env:
     key = OKPKey.generate_key("Ed25519")
     key.ensure_kid()
-    settings = Settings(_env_file=None, var_dir=folder, policies_dir=POLICIES,  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, var_dir=folder, policies_dir=POLICIES,
                         database_url=f"sqlite+aiosqlite:///{folder / 'renown.sqlite'}")
     return Env(settings, create_engine(settings.database_url),
                Vault(Keyring(FileKeyProvider(folder / "keyring.json", create=False))), DocumentSigner(key),

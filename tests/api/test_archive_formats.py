@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from tests.api.conftest import bearer, gql, upload
 from tests.api.journeys import REGISTER, grant
 from tests.archives import (
@@ -22,6 +23,7 @@ from tests.archives import (
 )
 
 from renown.app import Runtime
+from renown.storage.tables import metadata
 
 READ_BACK = """query($network: Network) {
   me {
@@ -30,6 +32,7 @@ READ_BACK = """query($network: Network) {
   }
 }"""
 NOTHING = "{ me { accounts { network } activities(first: 1) { edges { node { id } } } } }"
+ACCOUNTS = metadata.tables["linked_account"]
 
 
 @dataclass(frozen=True)
@@ -174,3 +177,24 @@ async def test_refused_archives_return_their_code_and_store_nothing(
         ("RequestRefused", "ARCHIVE_UNSAFE")]
     # and nothing was stored: no account, no activity
     assert (await gql(client, NOTHING, headers))["data"]["me"] == {"accounts": [], "activities": {"edges": []}}
+
+
+async def test_counts_an_archive_states_about_the_account_are_stored_and_kept_when_a_later_one_omits_them(
+    client: httpx.AsyncClient, runtime: Runtime, tmp_path: Path
+) -> None:
+    # given a member who imports a Mastodon archive (2 likes, 1 bookmark) and a Reddit one (42 karma)
+    headers = await member(client, runtime, "MASTODON")
+    await grant(client, headers, "SCORING", "REDDIT")
+    mastodon = build_mastodon_archive(folder(tmp_path, "mastodon"), fmt="zip")
+    await imported(client, headers, mastodon, "MASTODON")
+    await imported(client, headers, build_reddit_archive(folder(tmp_path, "reddit")), "REDDIT")
+    # and later a Mastodon archive without likes.json and bookmarks.json
+    stripped = tmp_path / "stripped.zip"
+    stripped.write_bytes(zip_bytes({name: data for name, data in _members_of(mastodon).items()
+                                    if name not in ("likes.json", "bookmarks.json")}))
+    assert (await imported(client, headers, stripped, "MASTODON"))["skipped"] == 3
+    # then the linked accounts hold the counts as plain numbers, the earlier ones kept
+    async with runtime.engine.connect() as conn:
+        rows = (await conn.execute(sa.select(ACCOUNTS.c.network, ACCOUNTS.c.likes_given, ACCOUNTS.c.bookmarks,
+                                             ACCOUNTS.c.karma).order_by(ACCOUNTS.c.network))).all()
+    assert [tuple(row) for row in rows] == [("mastodon", 2, 1, None), ("reddit", None, None, 42)]

@@ -77,7 +77,7 @@ async def test_export_then_erasure_survive_sigkill_at_every_chosen_point(
         transitions = [e.detail["to"] for e in await uow.audit.page(action="privacy_request.transition", first=50)
                        if e.detail["request_id"] == str(erasure.id)]
     assert done.result is not None
-    assert runtime.tokens.verify_json(done.result["certificate"])["erased"]["activities"] == 4
+    assert runtime.tokens.verify_json(str(done.result["certificate"]))["erased"]["activities"] == 4
     assert sorted(transitions) == ["awaiting_grace", "completed", "in_progress"]
     after = await raw_bytes(runtime.engine, database_url, tmp_path)
     assert [key for key, canary in planted.items() if canary.encode() in after] == []

@@ -114,7 +114,7 @@ async def test_after_erasure_no_canary_is_left_in_the_database_the_store_or_the_
         assert await uow.jobs.count(JobStatus.DEAD) == 0
     assert done.status is RequestStatus.COMPLETED
     assert done.result is not None
-    certificate = runtime.tokens.verify_json(done.result["certificate"])
+    certificate = runtime.tokens.verify_json(str(done.result["certificate"]))
     assert certificate == done.result["summary"]
     assert certificate["erased"] == {
         "activities": 4, "scores, score history and explanations": derived, "perk claims and disclosure records": 2,

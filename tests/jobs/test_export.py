@@ -13,7 +13,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.routing import Route
-from starlette.types import Receive, Send
+from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as AsgiScope
 from tests.jobs.helpers import Clock, unit_of_work
 from tests.jobs.population import SUBJECT, Population, full_member, plant_canaries
@@ -154,7 +154,7 @@ async def test_links_open_only_for_their_member_before_expiry(runtime: Runtime, 
         assert await ExportRepository(uow.connection).get(request_id) is None
 
 
-def with_principal(app: Starlette, runtime: Runtime, *, subject: str, auth_age: timedelta, clock: Clock) -> object:
+def with_principal(app: Starlette, runtime: Runtime, *, subject: str, auth_age: timedelta, clock: Clock) -> ASGIApp:
     """The app behind a fixed, already verified principal (what BearerAuth puts in the scope)."""
     principal = Principal(subject=subject, scopes=frozenset({Scope.MEMBER}), auth_time=clock() - auth_age,
                           issuer=runtime.tokens.issuer, token_id="t")

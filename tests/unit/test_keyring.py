@@ -87,3 +87,17 @@ def test_a_master_key_from_settings_works_but_cannot_rotate() -> None:
         keyring.add_version()
     with pytest.raises(KeyUnavailable, match="32 bytes"):
         StaticKeyProvider(b"short")
+
+
+def test_a_keyring_in_another_process_never_wraps_under_a_destroyed_version(tmp_path: Path) -> None:
+    # given two processes' keyrings on one file (the API and the worker)
+    path = tmp_path / "keyring.json"
+    api, worker = Keyring(FileKeyProvider(path, create=True)), Keyring(FileKeyProvider(path, create=False))
+    # when the worker seals an epoch (new version, old one destroyed)
+    worker.add_version()
+    worker.set_state(1, KekState.DESTROYED)
+    # then the API wraps new keys under the new version, which the worker can unwrap
+    member = uuid4()
+    version, wrapped = api.wrap(member, b"n" * 32)
+    assert version == 2
+    assert worker.unwrap(member, version, wrapped) == b"n" * 32

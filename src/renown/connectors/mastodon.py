@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,6 +14,7 @@ from renown.connectors.archive import ArchiveLimits, ArchiveReader, open_archive
 from renown.connectors.jsonstream import (
     as_dict,
     as_list,
+    count_items,
     is_one_of,
     json_items,
     load_small,
@@ -48,6 +50,9 @@ def parse_mastodon(path: Path, limits: ArchiveLimits) -> ParsedArchive:
             following = _count_following(reader)
             coverage.add(Signal.FOLLOWING)
         account = _account(reader, following)
+        # Liked and bookmarked posts are other people's: only how many there are is kept.
+        account = replace(account, likes_given=_count_collection(reader, "likes.json"),
+                          bookmarks=_count_collection(reader, "bookmarks.json"))
         _check_outbox(reader)
     return ParsedArchive(account=account, activities=_activities(path, limits), coverage=coverage)
 
@@ -83,6 +88,14 @@ def _count_following(reader: ArchiveReader) -> int:
         except (csv.Error, UnicodeDecodeError) as exc:
             raise ArchiveMalformed("following_accounts.csv is not valid CSV") from exc
     return count
+
+
+def _count_collection(reader: ArchiveReader, name: str) -> int | None:
+    """The number of items of an ActivityPub collection file; None when the archive has no such file."""
+    if not reader.has(name):
+        return None
+    with reader.open(name) as stream:
+        return count_items(stream, "orderedItems.item")
 
 
 def _check_outbox(reader: ArchiveReader) -> None:

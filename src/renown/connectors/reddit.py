@@ -44,11 +44,11 @@ def parse_reddit(path: Path, limits: ArchiveLimits) -> ParsedArchive:
             if not _FILES[name][1] <= columns:
                 raise UnknownLayout(f"{name} lacks columns Renown needs")
             scored = scored or "score" in columns
-        handle = _handle(reader) if reader.has("statistics.csv") else ""
+        handle, karma = _statistics(reader) if reader.has("statistics.csv") else ("", None)
     coverage = Coverage({Signal.OWN_POSTS})
     if scored:
         coverage.add(Signal.RECEIVED_LIKES)
-    account = AccountProfile(network=Network.REDDIT, handle=handle)
+    account = AccountProfile(network=Network.REDDIT, handle=handle, karma=karma)
     return ParsedArchive(account=account, activities=_activities(path, limits, present), coverage=coverage)
 
 
@@ -66,12 +66,30 @@ def _header(reader: ArchiveReader, name: str) -> frozenset[str]:
     return frozenset(column.strip().lower() for column in header)
 
 
-def _handle(reader: ArchiveReader) -> str:
+_KARMA_PARTS = frozenset({"post karma", "link karma", "comment karma", "awarder karma", "awardee karma"})
+_KARMA_TOTALS = frozenset({"karma", "total karma"})
+
+
+def _statistics(reader: ArchiveReader) -> tuple[str, int | None]:
+    """The account name, and the karma: a stated total, else its parts summed (None when none is stated)."""
+    handle, parts, total = "", None, None
     with reader.open("statistics.csv") as stream:
         for row in _rows(stream):
-            if len(row) >= 2 and row[0].strip().lower() in ("account name", "username"):
-                return row[1].strip()
-    return ""
+            if len(row) < 2:
+                continue
+            name, value = row[0].strip().lower(), row[1].strip()
+            if name in ("account name", "username") and not handle:
+                handle = value
+            elif name in _KARMA_PARTS | _KARMA_TOTALS:
+                try:
+                    count = int(value)
+                except ValueError as exc:
+                    raise ArchiveMalformed("statistics.csv states karma that is not a number") from exc
+                if name in _KARMA_TOTALS:
+                    total = count
+                else:
+                    parts = (parts or 0) + count
+    return handle, total if total is not None else parts
 
 
 def _activities(path: Path, limits: ArchiveLimits, names: list[str]) -> Iterator[Activity]:

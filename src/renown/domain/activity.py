@@ -60,6 +60,9 @@ class AccountProfile:
     display_name: str | None = None
     followers: int | None = None
     following: int | None = None
+    likes_given: int | None = None  # posts the member liked (Mastodon likes.json): a count, never whose
+    bookmarks: int | None = None  # posts the member bookmarked (Mastodon bookmarks.json): a count
+    karma: int | None = None  # the network's own reputation total (Reddit statistics.csv)
 
 
 @dataclass(slots=True)

@@ -49,6 +49,10 @@ class KeyProvider(Protocol):
 
     def load(self) -> KeyringState: ...
 
+    def revision(self) -> object:
+        """Changes whenever another process changed the keys (a file's mtime, a KMS key version)."""
+        ...
+
     def save(self, state: KeyringState) -> None: ...
 
 
@@ -83,6 +87,13 @@ class FileKeyProvider:
         except (ValueError, KeyError, TypeError) as exc:
             raise KeyUnavailable(f"keyring file {self.path} is not a valid keyring") from exc
 
+    def revision(self) -> object:
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
     def save(self, state: KeyringState) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         doc = {
@@ -115,6 +126,9 @@ class StaticKeyProvider:
         index_root = HKDF(hashes.SHA256(), KEY_BYTES, None, b"renown/index-root/v1").derive(self._key)
         return KeyringState([Kek(1, KekState.ACTIVE, self._key)], index_root)
 
+    def revision(self) -> object:
+        return 1
+
     def save(self, state: KeyringState) -> None:
         raise KeyUnavailable("a master key from settings cannot be rotated; use RENOWN_KEYRING_FILE")
 
@@ -124,6 +138,7 @@ class Keyring:
 
     def __init__(self, provider: KeyProvider) -> None:
         self._provider = provider
+        self._revision = provider.revision()
         self._state = provider.load()
         self._aeads: dict[int, AESGCM] = {}
         self._index_keys: dict[str, bytes] = {}
@@ -158,6 +173,10 @@ class Keyring:
         return b"renown/v1|member_key|" + member_id.bytes + version.to_bytes(4, "big")
 
     def wrap(self, member_id: UUID, dek: bytes) -> tuple[int, bytes]:
+        # Another process may have rotated or destroyed versions (an erasure seals the epoch): never wrap
+        # a new key under a version that no longer exists on disk.
+        if self._provider.revision() != self._revision:
+            self.reload()
         version = self.current_version
         nonce = os.urandom(NONCE_BYTES)
         return version, nonce + self._aead(version).encrypt(nonce, dek, self._wrap_aad(member_id, version))
@@ -188,6 +207,7 @@ class Keyring:
         return index
 
     def reload(self) -> None:
+        self._revision = self._provider.revision()
         self._state = self._provider.load()
         self._aeads.clear()
 

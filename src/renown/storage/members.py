@@ -67,6 +67,9 @@ class MemberRepository:
         await self._conn.execute(sa.update(MEMBERS).where(MEMBERS.c.id == member_id).values(status=status.value))
 
 
+_ARCHIVE_COUNTS = frozenset({"likes_given", "bookmarks", "karma"})
+
+
 class AccountRepository:
     def __init__(self, conn: AsyncConnection, vault: Vault) -> None:
         self._conn = conn
@@ -85,12 +88,17 @@ class AccountRepository:
             else cipher.encrypt("linked_account", "display_name_enc", account_id, profile.display_name),
             "followers": profile.followers,
             "following": profile.following,
+            "likes_given": profile.likes_given,
+            "bookmarks": profile.bookmarks,
+            "karma": profile.karma,
         }
         if existing is None:
             await self._conn.execute(sa.insert(ACCOUNTS).values(
                 id=account_id, member_id=member_id, network=profile.network.value, linked_at=at, **values))
         else:
-            await self._conn.execute(sa.update(ACCOUNTS).where(ACCOUNTS.c.id == account_id).values(**values))
+            # A source that does not state these counts (a live link, an older archive) leaves them as they were.
+            kept = {k: v for k, v in values.items() if v is not None or k not in _ARCHIVE_COUNTS}
+            await self._conn.execute(sa.update(ACCOUNTS).where(ACCOUNTS.c.id == account_id).values(**kept))
         return account_id
 
     async def for_members(self, member_ids: list[UUID]) -> dict[UUID, list[LinkedAccount]]:

@@ -68,6 +68,10 @@ class LinkedAccountRow(SQLModel, table=True):
     linked_at: datetime = _when()
     # When the account was opened on its network, where an archive says: new accounts earn less trust.
     network_created_at: datetime | None = _when(nullable=True)
+    # Counts an archive states about the account (never whose posts were liked or bookmarked).
+    likes_given: int | None = None
+    bookmarks: int | None = None
+    karma: int | None = None
 
 
 class OAuthAppRow(SQLModel, table=True):

@@ -80,6 +80,8 @@ def test_reads_the_account_and_coverage(tmp_path: Path) -> None:
         display_name="Alice Example",
         followers=None,
         following=3,
+        likes_given=2,
+        bookmarks=1,
     )
     assert parsed.coverage.signals == {Signal.OWN_POSTS, Signal.FOLLOWING}
 

@@ -52,7 +52,7 @@ def test_reads_posts_then_comments(tmp_path: Path) -> None:
 def test_reads_the_account_name_and_nothing_of_the_pii_files(tmp_path: Path) -> None:
     parsed = parse_reddit(build_reddit_archive(tmp_path, handle="alice_example"), LIMITS)
     activities = list(parsed.activities)
-    assert parsed.account == AccountProfile(network=Network.REDDIT, handle="alice_example")
+    assert parsed.account == AccountProfile(network=Network.REDDIT, handle="alice_example", karma=42)
     assert parsed.coverage.signals == {Signal.OWN_POSTS}
     everything = repr(activities) + repr(parsed.account)
     for secret in (OTHER_HANDLE, "192.0.2.1", "alice@example.org"):
