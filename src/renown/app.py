@@ -35,6 +35,7 @@ from renown.services.exports import ExportDownloads
 from renown.services.facade import Services
 from renown.services.jobs import queue_depth
 from renown.services.linking import AccountLinking
+from renown.services.privacy_requests import PrivacyRequests
 from renown.services.scoring import perk_topics
 from renown.settings import Settings, SettingsError
 from renown.storage import migrate
@@ -98,6 +99,8 @@ def build_runtime(settings: Settings) -> Runtime:
         spool_dir=settings.var_dir / "uploads", policies=policies, signer=tokens, member_topics=perk_topics,
         import_job_threshold=settings.import_job_threshold_bytes,
     )
+    runtime.services.privacy = PrivacyRequests(runtime.uow, ExportDownloads(runtime.uow, export_store(settings)),
+                                               policies, settings.recent_auth_seconds)
     if settings.oauth_redirect_uri:
         runtime.services.linking = AccountLinking(
             uow_factory=runtime.uow,

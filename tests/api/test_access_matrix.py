@@ -69,6 +69,7 @@ ARGUMENTS: dict[str, Callable[[World], dict[str, Any]]] = {
     "Mutation.hideTopic": lambda w: {"slug": '"python"'},
     "Query.importJob": lambda w: {"id": json.dumps("00000000-0000-4000-8000-000000000001")},  # someone's job id
     "Query.profile": lambda w: {"handle": json.dumps("@canaryvesperk5@mastodon.example.org")},
+    "Query.privacyRequest": lambda w: {"id": json.dumps("00000000-0000-4000-8000-000000000002")},  # someone's
 }
 # Root fields anyone may call without a token; each needs a reason.
 ANONYMOUS_FIELDS = {

@@ -12,6 +12,8 @@ from renown.api.members.queries import MemberMutations, MemberQueries
 from renown.api.perks.mutations import PerkMutations
 from renown.api.perks.queries import PerkQueries
 from renown.api.policies.queries import PolicyQueries
+from renown.api.privacy.mutations import PrivacyMutations
+from renown.api.privacy.queries import PrivacyQueries
 from renown.api.protection import TokenBuckets
 from renown.api.protection import build_schema as protected_schema
 from renown.api.scoring.mutations import ScoringMutations
@@ -21,13 +23,14 @@ from renown.domain.errors import RenownError
 
 
 @strawberry.type
-class Query(MemberQueries, PolicyQueries, PerkQueries, ScoringQueries, ImportQueries):
+class Query(MemberQueries, PolicyQueries, PerkQueries, ScoringQueries, ImportQueries, PrivacyQueries):
     pass
 
 
 @strawberry.type
 class Mutation(
     MemberMutations, ImportMutations, LinkingMutations, ConsentMutations, PerkMutations, ScoringMutations,
+    PrivacyMutations,
 ):
     pass
 

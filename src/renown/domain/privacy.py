@@ -9,6 +9,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from renown.domain.errors import RenownError
+from renown.domain.policies import ConsentPurpose
 
 MAX_EXTENSION_MONTHS = 2
 MAX_REASON_CHARS = 500
@@ -30,7 +31,11 @@ class RequestStatus(StrEnum):
     CANCELED = "canceled"
     DENIED = "denied"
     FAILED = "failed"
+    LIFTED = "lifted"  # a restriction (Art. 18) the member was told of, then lifted
 
+
+# Purposes a standing restriction (Art. 18) stops; the data itself is kept.
+RESTRICTED_PURPOSES = frozenset({ConsentPurpose.SCORING, ConsentPurpose.PUBLIC_PROFILE, ConsentPurpose.PERKS})
 
 # A failed request is still owed to the person, so it stays open until someone retries or denies it.
 OPEN_STATUSES = frozenset({
@@ -40,12 +45,13 @@ OPEN_STATUSES = frozenset({
 _TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
     RequestStatus.PENDING: frozenset({
         RequestStatus.AWAITING_GRACE, RequestStatus.IN_PROGRESS, RequestStatus.CANCELED, RequestStatus.DENIED,
-        RequestStatus.FAILED,
+        RequestStatus.FAILED, RequestStatus.LIFTED,
     }),
     RequestStatus.AWAITING_GRACE: frozenset({RequestStatus.IN_PROGRESS, RequestStatus.CANCELED, RequestStatus.FAILED}),
     RequestStatus.IN_PROGRESS: frozenset({RequestStatus.COMPLETED, RequestStatus.FAILED}),
-    RequestStatus.FAILED: frozenset({RequestStatus.PENDING, RequestStatus.DENIED}),
-    RequestStatus.COMPLETED: frozenset(),
+    RequestStatus.FAILED: frozenset({RequestStatus.PENDING, RequestStatus.DENIED, RequestStatus.LIFTED}),
+    RequestStatus.COMPLETED: frozenset({RequestStatus.LIFTED}),
+    RequestStatus.LIFTED: frozenset(),
     RequestStatus.CANCELED: frozenset(),
     RequestStatus.DENIED: frozenset(),
 }
@@ -116,6 +122,8 @@ class PrivacyRequest:
         """Tell whether the lifecycle allows moving to `target`."""
         if target is RequestStatus.AWAITING_GRACE and self.kind is not RequestKind.ERASURE:
             return False
+        if target is RequestStatus.LIFTED and self.kind is not RequestKind.RESTRICTION:
+            return False
         return target in _TRANSITIONS[self.status]
 
     def moved_to(self, target: RequestStatus, *, at: datetime) -> PrivacyRequest:
@@ -123,6 +131,8 @@ class PrivacyRequest:
         if not self.can_become(target):
             raise IllegalTransition(self.kind, self.status, target)
         completed = at if target in (RequestStatus.COMPLETED, RequestStatus.CANCELED, RequestStatus.DENIED) else None
+        if target is RequestStatus.LIFTED:
+            completed = self.completed_at or at  # lifting ends the restriction, not the request's answer
         return replace(self, status=target, completed_at=completed)
 
     def extended(self, *, months: int, reason: str, at: datetime) -> PrivacyRequest:

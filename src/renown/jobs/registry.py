@@ -17,6 +17,7 @@ from renown.jobs.imports import IMPORT_JOB_KIND, import_handler
 from renown.jobs.objection import OBJECTION_WORKFLOW
 from renown.jobs.rectification import RECTIFICATION_WORKFLOW
 from renown.jobs.requests import DELIVER_NOTICES
+from renown.jobs.restriction import RESTRICTION_WORKFLOW
 from renown.jobs.schedule import DEFAULT_SCHEDULE, EXPIRE_EXPORTS, RESCORE, RETENTION_SWEEP, Recurring
 from renown.jobs.scoring import CONSENT_PURGE, rescore_handler
 from renown.jobs.workflow import Environment, JobContext, JobHandler
@@ -57,6 +58,7 @@ def default_handlers(
         erasure.kind: erasure.handler(),
         RECTIFICATION_WORKFLOW.kind: RECTIFICATION_WORKFLOW.handler(),
         OBJECTION_WORKFLOW.kind: OBJECTION_WORKFLOW.handler(),
+        RESTRICTION_WORKFLOW.kind: RESTRICTION_WORKFLOW.handler(),
         PURGE_WORKFLOW.kind: PURGE_WORKFLOW.handler(),
         LAPSE_SWEEP: LAPSE_HANDLER,
         DELIVER_NOTICES: JobHandler(notices_handler(send_notice)),

@@ -9,6 +9,7 @@ from renown.domain.activity import Network
 from renown.domain.consent import permits
 from renown.domain.errors import ConsentRequired
 from renown.domain.policies import INGESTION_PURPOSES, ConsentPurpose, Policies
+from renown.domain.privacy import RESTRICTED_PURPOSES
 from renown.storage.uow import SqlUnitOfWork
 
 
@@ -20,7 +21,7 @@ def policies_of(uow: SqlUnitOfWork) -> Policies:
 
 
 class ConsentGate:
-    """Says whether a processing step may use a member's data: consent, member status and age, at once.
+    """Says whether a processing step may use a member's data: consent, restriction, member status and age.
 
     Every answer is read from the ledger at the moment of asking, so a withdrawal takes effect for
     the very next import, scoring run, topic pass, profile view or perk match.
@@ -55,9 +56,12 @@ class ConsentGate:
         member = (await uow.consents.members([member_id])).get(member_id)
         if member is None:
             return frozenset()
+        wanted = set(among)
+        if wanted & RESTRICTED_PURPOSES and await uow.privacy.restrictions_standing([member_id]):
+            wanted -= RESTRICTED_PURPOSES  # Art. 18: kept, not used
         ledger = await uow.consents.ledger(member_id)
         now = uow.now()
-        return frozenset(p for p in among if permits(member, ledger, p, network, at=now, policies=self.policies))
+        return frozenset(p for p in wanted if permits(member, ledger, p, network, at=now, policies=self.policies))
 
     async def require_ingestion(
         self, uow: SqlUnitOfWork, *, member_id: UUID, network: Network, also: Iterable[ConsentPurpose] = (),
@@ -74,7 +78,7 @@ class ConsentGate:
     async def networks(self, uow: SqlUnitOfWork, *, member_id: UUID, purpose: ConsentPurpose) -> frozenset[Network]:
         """The networks on which a per-network `purpose` may use the member's data (e.g. the networks to score)."""
         member = (await uow.consents.members([member_id])).get(member_id)
-        if member is None:
+        if member is None or (purpose in RESTRICTED_PURPOSES and await uow.privacy.restrictions_standing([member_id])):
             return frozenset()
         ledger = await uow.consents.ledger(member_id)
         now = uow.now()
@@ -86,6 +90,9 @@ class ConsentGate:
     ) -> set[UUID]:
         """Of many members, those `purpose` may use (on `network`), in two queries whatever their number."""
         ids = list(member_ids)
+        if purpose in RESTRICTED_PURPOSES:
+            restricted = await uow.privacy.restrictions_standing(ids)
+            ids = [m for m in ids if m not in restricted]
         members = await uow.consents.members(ids)
         ledgers = await uow.consents.ledgers(ids)
         now = uow.now()

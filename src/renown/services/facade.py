@@ -18,6 +18,7 @@ from renown.services import consent, import_jobs, imports, members
 from renown.services.consent_gate import ConsentGate
 from renown.services.linking import AccountLinking
 from renown.services.perks import MemberTopics, Perks, no_member_topics
+from renown.services.privacy_requests import PrivacyRequests
 from renown.services.scoring_views import ScoringViews
 from renown.storage.uow import SqlUnitOfWork
 
@@ -37,6 +38,7 @@ class Services:
     linking: AccountLinking | None = None  # live OAuth links; None where no redirect URI is configured
     member_topics: MemberTopics = no_member_topics  # the topics engine's hook: a member's topics, for perks
     import_job_threshold: int | None = None  # uploads larger than this (bytes) import as a job; None: never
+    privacy: PrivacyRequests | None = None  # privacy requests (export, erasure, ...); the runtime wires them
 
     @property
     def perks(self) -> Perks:

@@ -12,7 +12,7 @@ from renown.domain.jobs import StepRecord
 from renown.domain.policies import Policies
 from renown.domain.privacy import PrivacyRequest, RequestKind
 from renown.domain.scopes import Principal
-from renown.services import audit, privacy
+from renown.services import audit, privacy, restriction
 from renown.services.exports import ExportDownloads
 from renown.storage.audit import AuditEntry
 from renown.storage.uow import SqlUnitOfWork
@@ -75,6 +75,16 @@ class PrivacyRequests:
     async def object_to_profiling(self, *, member_id: UUID) -> PrivacyRequest:
         async with self.uow_factory() as uow:
             return await privacy.submit_request(uow, member_id=member_id, kind=RequestKind.OBJECTION)
+
+    async def restrict_processing(self, *, member_id: UUID) -> PrivacyRequest:
+        """Restrict processing (Art. 18): scoring, public profile and perks stop; the data is kept."""
+        async with self.uow_factory() as uow:
+            return await restriction.restrict_processing(uow, member_id=member_id)
+
+    async def lift_restriction(self, *, member_id: UUID) -> restriction.RestrictionLifted:
+        """Lift the member's restriction, announcing it to them first."""
+        async with self.uow_factory() as uow:
+            return await restriction.lift_restriction(uow, member_id=member_id)
 
     async def view(self, *, request_id: UUID, member_id: UUID | None = None) -> RequestView:
         """A request (only the member's own when `member_id` is given), its steps, link and certificate."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -19,6 +19,7 @@ from renown.storage.vault import Vault
 REQUESTS = metadata.tables["privacy_request"]
 TABLE = "privacy_request"
 _OPEN = [status.value for status in OPEN_STATUSES]
+_NOT_RESTRICTING = [RequestStatus.CANCELED.value, RequestStatus.DENIED.value, RequestStatus.LIFTED.value]
 
 
 def _request(row: Any) -> PrivacyRequest:
@@ -96,6 +97,19 @@ class PrivacyRequestRepository:
         rows = await self._conn.execute(sa.select(REQUESTS).where(REQUESTS.c.member_id == member_id)
                                         .order_by(REQUESTS.c.received_at.desc()))
         return [_request(r) for r in rows]
+
+    async def restrictions_standing(self, member_ids: Iterable[UUID]) -> dict[UUID, list[PrivacyRequest]]:
+        """Of these members, those with a restriction (Art. 18) asked for and not lifted, canceled or denied."""
+        ids = list(member_ids)
+        if not ids:
+            return {}
+        rows = await self._conn.execute(sa.select(REQUESTS).where(
+            REQUESTS.c.member_id.in_(ids), REQUESTS.c.kind == RequestKind.RESTRICTION.value,
+            REQUESTS.c.status.not_in(_NOT_RESTRICTING)).order_by(REQUESTS.c.received_at))
+        standing: dict[UUID, list[PrivacyRequest]] = {}
+        for row in rows:
+            standing.setdefault(row.member_id, []).append(_request(row))
+        return standing
 
     async def open_due_before(self, moment: datetime, *, limit: int = 500) -> list[PrivacyRequest]:
         """Open requests whose deadline falls before `moment`, most urgent first."""

@@ -25,9 +25,9 @@ INTERACTIONS = metadata.tables["interaction"]
 REQUESTS = metadata.tables["privacy_request"]
 
 # Restriction (Art. 18) and objection (Art. 21) stop scoring from the moment they are asked for;
-# only a denied or canceled request lets it resume. (Lifting a restriction is issue 7's to record.)
+# only a denied or canceled request, or a lifted restriction, lets it resume.
 STOPPING_KINDS = (RequestKind.RESTRICTION.value, RequestKind.OBJECTION.value)
-NOT_STOPPING = (RequestStatus.CANCELED.value, RequestStatus.DENIED.value)
+NOT_STOPPING = (RequestStatus.CANCELED.value, RequestStatus.DENIED.value, RequestStatus.LIFTED.value)
 
 
 CACHED_CALIBRATIONS = 8

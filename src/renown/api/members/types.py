@@ -11,11 +11,13 @@ import strawberry
 from renown.api.context import Info
 from renown.api.members.loaders import accounts_loader
 from renown.api.pagination import PageInfo, check_first, decode_cursor, encode_cursor
+from renown.api.permissions import IsMember
 from renown.domain.activity import ActivityKind, Network, StoredActivity
 from renown.domain.member import AgeBracket, Member
 
 if TYPE_CHECKING:
     from renown.api.consent.types import ConsentNode
+    from renown.api.privacy.types import PrivacyRequestNode
     from renown.api.scoring.types import ScoreNode, ScorePointNode, TopicExpertiseNode
 
 # The domain's enums, registered with strawberry here so the domain stays framework-free.
@@ -112,6 +114,14 @@ class MemberType:
         from renown.api.consent.types import member_consents  # noqa: PLC0415 - that module imports this one
 
         return await member_consents(info, self.member_id)
+
+    @strawberry.field(permission_classes=IsMember, description="Your privacy requests, newest first.")
+    async def privacy_requests(
+        self, info: Info,
+    ) -> list[Annotated[PrivacyRequestNode, strawberry.lazy("renown.api.privacy.types")]]:
+        from renown.api.privacy.types import member_privacy_requests  # noqa: PLC0415 - keeps imports acyclic
+
+        return await member_privacy_requests(info, self.member_id)
 
     @strawberry.field(description="Signed Kantara consent receipts (compact JWS) of every grant and withdrawal.")
     async def consent_receipts(self, info: Info) -> list[str]:

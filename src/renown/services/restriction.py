@@ -1,0 +1,64 @@
+"""Restriction of processing (Art. 18): asked for as a privacy request; lifted only once the member was told.
+
+While a restriction stands the consent gate refuses scoring, public profile and perks; the data is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID, uuid5
+
+from renown.domain.errors import NotFound
+from renown.domain.privacy import IllegalTransition, PrivacyRequest, RequestKind, RequestStatus
+from renown.services import audit, privacy
+from renown.storage.erasure import ErasureRepository
+from renown.storage.uow import SqlUnitOfWork
+
+DELIVER_NOTICES = "notices.deliver"  # the outbox job of `jobs.requests`, which services may not import
+LIFT_NOTICE = "restriction_lift"
+MEMBER_RECIPIENT = "member"
+
+
+@dataclass(frozen=True, slots=True)
+class RestrictionLifted:
+    """A lifted restriction and the moment the member was told it would be lifted (Art. 18(3))."""
+
+    request: PrivacyRequest
+    announced_at: datetime
+    lifted_at: datetime
+
+
+async def restrict_processing(uow: SqlUnitOfWork, *, member_id: UUID) -> PrivacyRequest:
+    """Ask for a restriction; a restriction already standing is returned instead of a second."""
+    standing = (await uow.privacy.restrictions_standing([member_id])).get(member_id)
+    if standing:
+        return standing[0]
+    return await privacy.submit_request(uow, member_id=member_id, kind=RequestKind.RESTRICTION)
+
+
+async def lift_restriction(uow: SqlUnitOfWork, *, member_id: UUID, actor: str = "member") -> RestrictionLifted:
+    """Tell the member the restriction is being lifted (notice + audit), then lift it, in one transaction."""
+    standing = (await uow.privacy.restrictions_standing([member_id])).get(member_id)
+    if not standing:
+        raise NotFound("no restriction stands")
+    for request in standing:
+        if not request.can_become(RequestStatus.LIFTED):  # its job is mid-run: lifted once it completes
+            raise IllegalTransition(request.kind, request.status, RequestStatus.LIFTED)
+    announced_at = uow.now()
+    notices = ErasureRepository(uow.connection)
+    for request in standing:
+        # The notice and its audit event are written before the flag changes, so no lift exists unannounced.
+        await notices.add_notice(request_id=request.id, recipient=MEMBER_RECIPIENT, recipient_ref=str(member_id),
+                                 kind=LIFT_NOTICE, reference=None, at=announced_at)
+        await audit.record(uow, actor=actor, action="privacy_request.restriction_lift_announced", member_id=member_id,
+                           detail={"request_id": str(request.id), "announced_at": announced_at.isoformat()})
+    await uow.jobs.enqueue_once(uuid5(standing[0].id, DELIVER_NOTICES), DELIVER_NOTICES, {}, at=announced_at)
+    lifted: PrivacyRequest | None = None
+    for request in standing:
+        lifted = await privacy.move_request(uow, request_id=request.id, to=RequestStatus.LIFTED, actor=actor, result={
+            **(request.result or {}), "announced_at": announced_at.isoformat(),
+            "lifted_at": uow.now().isoformat()})
+    await uow.commit()
+    assert lifted is not None
+    return RestrictionLifted(lifted, announced_at, uow.now())
