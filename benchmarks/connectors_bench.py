@@ -9,6 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from renown.connectors.archive import ArchiveLimits, open_archive, sniff_container
+from renown.connectors.registry import PARSERS
+from renown.domain.activity import Network
 from tests.archives import (
     build_bluesky_car,
     build_instagram_archive,
@@ -16,10 +19,6 @@ from tests.archives import (
     build_reddit_archive,
     build_x_archive,
 )
-
-from renown.connectors.archive import ArchiveLimits, open_archive, sniff_container
-from renown.connectors.registry import PARSERS
-from renown.domain.activity import Network
 
 LIMITS = ArchiveLimits()
 BUILDERS: dict[Network, Callable[[Path, int], Path]] = {

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from renown.domain.activity import Network
 from tests.archives import (
     build_bluesky_car,
     build_instagram_archive,
@@ -29,8 +30,6 @@ from tests.archives import (
     build_reddit_archive,
     build_x_archive,
 )
-
-from renown.domain.activity import Network
 
 ROOT = Path(__file__).parents[1]
 BUILDERS: dict[Network, Callable[[Path, int], Path]] = {

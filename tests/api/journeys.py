@@ -9,12 +9,12 @@ from uuid import UUID, uuid4
 
 import httpx
 import sqlalchemy as sa
-from tests.api.conftest import bearer, gql, upload
-from tests.archives import build_mastodon_archive
 
 from renown.app import Runtime
 from renown.domain.scopes import Scope
 from renown.storage.tables import metadata
+from tests.api.conftest import bearer, gql, upload
+from tests.archives import build_mastodon_archive
 
 SCORES = metadata.tables["score"]
 

@@ -26,14 +26,14 @@ from graphql import (
     is_leaf_type,
     is_required_argument,
 )
-from tests.api.conftest import bearer
-from tests.api.journeys import brand, create_perk, join, member_id, set_score
-from tests.archives import build_mastodon_archive
 
 from renown.api.permissions import AdminScope, Authenticated, BrandScope, MemberScope
 from renown.api.schema import build_schema
 from renown.app import Runtime
 from renown.domain.scopes import Scope
+from tests.api.conftest import bearer
+from tests.api.journeys import brand, create_perk, join, member_id, set_score
+from tests.archives import build_mastodon_archive
 
 OWNER = "owner.canary.k5@example.org"
 CANARIES = ("owner.canary.k5", "Canary Vesper Holloway", "canaryvesperk5", "Canary toot on heliotrope bees 4Q",

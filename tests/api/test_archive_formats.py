@@ -11,6 +11,9 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+
+from renown.app import Runtime
+from renown.storage.tables import metadata
 from tests.api.conftest import bearer, gql, upload
 from tests.api.journeys import REGISTER, grant
 from tests.archives import (
@@ -21,9 +24,6 @@ from tests.archives import (
     build_x_archive,
     zip_bytes,
 )
-
-from renown.app import Runtime
-from renown.storage.tables import metadata
 
 READ_BACK = """query($network: Network) {
   me {

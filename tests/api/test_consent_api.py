@@ -12,12 +12,12 @@ import pytest
 from joserfc import jws
 from joserfc.errors import BadSignatureError
 from joserfc.jwk import KeySet
-from tests.api.conftest import bearer, gql, upload
-from tests.archives import build_mastodon_archive
-from tests.kantara import kantara_errors
 
 from renown.app import Runtime
 from renown.domain.errors import SignatureInvalid
+from tests.api.conftest import bearer, gql, upload
+from tests.archives import build_mastodon_archive
+from tests.kantara import kantara_errors
 
 REGISTER = 'mutation { register(ageBracket: ADULT) { __typename } }'
 GRANT = """mutation($purpose: ConsentPurpose!, $network: Network) {

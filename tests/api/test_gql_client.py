@@ -17,12 +17,12 @@ from gql.transport.aiohttp import AIOHTTPTransport
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.httpx import HTTPXAsyncTransport
 from graphql import ExecutionResult
-from tests.api.conftest import bearer
-from tests.api.journeys import brand
-from tests.archives import build_mastodon_archive
 
 from renown.app import Runtime, create_app
 from renown.settings import Settings
+from tests.api.conftest import bearer
+from tests.api.journeys import brand
+from tests.archives import build_mastodon_archive
 
 SCHEMA = (Path(__file__).parents[2] / "schema.graphql").read_text(encoding="utf-8")
 REGISTER = GraphQLRequest("""mutation Register($name: String) {

@@ -11,8 +11,6 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from tests.api.conftest import bearer, gql
-from tests.archives import build_mastodon_archive, zip_bytes
 
 from renown.app import Runtime, archive_limits
 from renown.connectors.registry import PARSERS
@@ -25,6 +23,8 @@ from renown.jobs.workflow import JobContext, JobHandler
 from renown.services.import_jobs import ProgressBoard
 from renown.settings import Settings
 from renown.storage.tables import metadata
+from tests.api.conftest import bearer, gql
+from tests.archives import build_mastodon_archive, zip_bytes
 
 ACTIVITIES, JOBS = metadata.tables["activity"], metadata.tables["job"]
 SETUP = """mutation {

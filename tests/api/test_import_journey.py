@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from tests.api.conftest import bearer, gql, upload
-from tests.archives import build_mastodon_archive, zip_bytes
 
 from renown.app import Runtime
+from tests.api.conftest import bearer, gql, upload
+from tests.archives import build_mastodon_archive, zip_bytes
 
 # Registering also gives the scoring consent for Mastodon: without a consent that reads activities,
 # an import is refused (see tests/api/test_consent_api.py).

@@ -6,8 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from tests.api.conftest import bearer, gql
-from tests.fake_mastodon import HOST, REDIRECT, FakeClock, FakeMastodon, approve, status
 
 from renown.app import Runtime
 from renown.connectors.mastodon_oauth import MastodonOAuth
@@ -15,6 +13,8 @@ from renown.domain.activity import Network
 from renown.services.consent import LinkConsents
 from renown.services.linking import AccountLinking
 from renown.storage.uow import SqlUnitOfWork
+from tests.api.conftest import bearer, gql
+from tests.fake_mastodon import HOST, REDIRECT, FakeClock, FakeMastodon, approve, status
 
 REGISTER = 'mutation { register(ageBracket: ADULT) { __typename } }'
 LINK = """mutation($instance: String!, $purposes: [String!]!) {

@@ -11,12 +11,12 @@ from uuid import UUID, uuid4
 
 import httpx
 from sqlalchemy import event
-from tests.api.conftest import gql
-from tests.api.journeys import brand, create_perk, join, set_score
 
 from renown.app import Runtime
 from renown.domain.member import AgeBracket
 from renown.domain.perks import BRANDS, CLAIM_CONTEXT, DISCLOSED_CATEGORIES, Disclosure, Perk
+from tests.api.conftest import gql
+from tests.api.journeys import brand, create_perk, join, set_score
 
 NOW = datetime.now(UTC)
 BRAND_CLAIMS = """query BrandClaims { myPerks(first: 50) { edges { node {

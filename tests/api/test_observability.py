@@ -12,8 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.api.conftest import bearer, gql, upload
-from tests.archives import build_mastodon_archive
 
 from renown.app import Runtime
 from renown.domain.jobs import JobStatus
@@ -21,6 +19,8 @@ from renown.domain.scopes import Scope
 from renown.jobs.worker import Worker
 from renown.jobs.workflow import JobContext, JobHandler
 from renown.telemetry.logs import QUIET_LOGGERS, configure_logging
+from tests.api.conftest import bearer, gql, upload
+from tests.archives import build_mastodon_archive
 
 EMAIL = "canary.member.q7@example.org"
 DISPLAY_NAME = "Canary Zephyrine Quillfeather"

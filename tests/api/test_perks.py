@@ -7,12 +7,12 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 import httpx
-from tests.api.conftest import gql
-from tests.api.journeys import brand, create_perk, grant, join, member_id, set_score
 
 from renown.app import Runtime
 from renown.domain.perks import Perk
 from renown.storage.uow import SqlUnitOfWork
+from tests.api.conftest import gql
+from tests.api.journeys import brand, create_perk, grant, join, member_id, set_score
 
 ALICE = "alice@example.org"
 BOB = "bob@example.org"

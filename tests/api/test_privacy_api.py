@@ -8,8 +8,6 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from tests.api.conftest import bearer, gql
-from tests.api.journeys import REGISTER, grant, join, member_id, set_score
 
 from renown.app import Runtime
 from renown.domain.activity import Network
@@ -19,6 +17,8 @@ from renown.jobs.registry import default_handlers
 from renown.jobs.worker import Worker
 from renown.services.consent_gate import ConsentGate
 from renown.storage.tables import metadata
+from tests.api.conftest import bearer, gql
+from tests.api.journeys import REGISTER, grant, join, member_id, set_score
 
 ALICE, BOB = "alice@example.org", "bob@example.org"
 REQUEST = "... on PrivacyRequest { id kind status dueAt } ... on RequestRefused { code message }"

@@ -9,8 +9,6 @@ from uuid import UUID
 import httpx
 import pytest
 import sqlalchemy as sa
-from tests.api.conftest import bearer, gql
-from tests.api.journeys import brand, create_perk
 
 from renown.app import Runtime
 from renown.domain.influence import FACTORS
@@ -19,6 +17,8 @@ from renown.domain.policies import ConsentPurpose
 from renown.services.demo import DemoMember, Population, generate_population
 from renown.services.demo_seed import seed_population
 from renown.storage.tables import metadata
+from tests.api.conftest import bearer, gql
+from tests.api.journeys import brand, create_perk
 
 SCORES = metadata.tables["score"]
 TOPICS = metadata.tables["member_topic"]

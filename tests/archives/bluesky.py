@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import libipld
+
 from tests.archives.common import OTHER_HANDLE, START, at, post_text
 
 DID = "did:plc:alice2example3test4abcd"

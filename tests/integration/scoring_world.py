@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import sqlalchemy as sa
-from tests.jobs.helpers import Clock
 
 from renown.app import Runtime
 from renown.domain.activity import (
@@ -28,6 +27,7 @@ from renown.services.demo import Population, generate_population
 from renown.services.demo_seed import seed_population
 from renown.storage.tables import metadata
 from renown.storage.uow import SqlUnitOfWork
+from tests.jobs.helpers import Clock
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # the notice in force starts on 2026-11-01
 SCORES = metadata.tables["score"]

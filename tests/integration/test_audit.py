@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 
 import sqlalchemy as sa
-from tests.jobs.helpers import Clock, add_member, unit_of_work
 
 from renown.app import Runtime
 from renown.services import audit
 from renown.settings import Settings
 from renown.storage.audit import GENESIS, entry_hash
 from renown.storage.tables import metadata
+from tests.jobs.helpers import Clock, add_member, unit_of_work
 
 EVENTS = metadata.tables["audit_event"]
 

@@ -9,7 +9,6 @@ from uuid import UUID
 
 import pytest
 import sqlalchemy as sa
-from tests.archives import build_mastodon_archive
 
 from renown.app import Runtime
 from renown.domain.activity import Activity, ActivityKind, Network
@@ -21,6 +20,7 @@ from renown.services import consent
 from renown.services.consent_gate import ConsentGate
 from renown.storage.tables import metadata
 from renown.storage.uow import SqlUnitOfWork
+from tests.archives import build_mastodon_archive
 
 JOBS, EVENTS, ACTIVITIES = metadata.tables["job"], metadata.tables["consent_event"], metadata.tables["activity"]
 SCORING, TOPICS, SHARING = ConsentPurpose.SCORING, ConsentPurpose.TOPICS, ConsentPurpose.THIRD_PARTY_SHARING

@@ -7,13 +7,13 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
-from tests.archives import build_mastodon_archive
 
 from renown.app import Runtime
 from renown.domain.activity import Network
 from renown.domain.member import AgeBracket
 from renown.domain.policies import ConsentPurpose, Policies
 from renown.storage.tables import metadata
+from tests.archives import build_mastodon_archive
 
 POST_CANARIES = ["CanaryPostAxolotl5512", "CanaryPostPangolin2093"]
 HANDLE, DISPLAY, SUBJECT, NAME = "canaryhandlequoll", "Canary Display Dugong", "canary-sub@example.org", "Canary Numbat"

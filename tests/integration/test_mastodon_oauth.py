@@ -8,7 +8,6 @@ from uuid import UUID
 
 import pytest
 import sqlalchemy as sa
-from tests.fake_mastodon import HOST, REDIRECT, FakeClock, FakeMastodon, approve, status
 
 from renown.app import Runtime
 from renown.connectors.mastodon_oauth import MastodonOAuth
@@ -20,6 +19,7 @@ from renown.domain.member import AgeBracket
 from renown.services.consent import LinkConsents
 from renown.services.linking import AccountLinking
 from renown.storage.uow import SqlUnitOfWork
+from tests.fake_mastodon import HOST, REDIRECT, FakeClock, FakeMastodon, approve, status
 
 START = datetime(2026, 11, 2, 12, 3, 30, tzinfo=UTC)  # 90 s before a 5-minute rate-limit window ends
 POSTED = datetime(2026, 10, 20, 9, 0, tzinfo=UTC)

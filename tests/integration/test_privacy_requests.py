@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from tests.jobs.helpers import START, Clock, add_member, job_row, unit_of_work
 
 from renown.app import Runtime
 from renown.domain.errors import NotFound
@@ -23,6 +22,7 @@ from renown.domain.scopes import Principal, Scope
 from renown.services import privacy
 from renown.services.audit import member_pseudonym
 from renown.storage.tables import metadata
+from tests.jobs.helpers import START, Clock, add_member, job_row, unit_of_work
 
 EVENTS = metadata.tables["audit_event"]
 REQUESTS = metadata.tables["privacy_request"]

@@ -7,6 +7,18 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+
+from renown.app import Runtime
+from renown.domain.activity import Network
+from renown.domain.errors import ConsentRequired
+from renown.domain.influence import DEFAULT_MODEL, FACTORS
+from renown.domain.member import AgeBracket
+from renown.domain.policies import ConsentPurpose
+from renown.domain.privacy import RequestKind
+from renown.services import consent, privacy
+from renown.services.rescore import rescore_population
+from renown.services.scoring import score_member_now
+from renown.storage.tables import metadata
 from tests.integration.scoring_world import (
     ACTIVITY_TOPICS,
     MEMBER_TOPICS,
@@ -24,18 +36,6 @@ from tests.integration.scoring_world import (
     seed_demo,
 )
 from tests.jobs.helpers import Clock
-
-from renown.app import Runtime
-from renown.domain.activity import Network
-from renown.domain.errors import ConsentRequired
-from renown.domain.influence import DEFAULT_MODEL, FACTORS
-from renown.domain.member import AgeBracket
-from renown.domain.policies import ConsentPurpose
-from renown.domain.privacy import RequestKind
-from renown.services import consent, privacy
-from renown.services.rescore import rescore_population
-from renown.services.scoring import score_member_now
-from renown.storage.tables import metadata
 
 SCORING, TOPICS, SPECIAL = ConsentPurpose.SCORING, ConsentPurpose.TOPICS, ConsentPurpose.SPECIAL_TOPICS
 MASTODON, X = Network.MASTODON, Network.X

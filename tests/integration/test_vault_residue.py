@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.archives import build_mastodon_archive
-from tests.integration.backups import copy_database, drop_copy, raw_bytes
 
 from renown.app import Runtime, build_runtime
 from renown.domain.activity import Network
@@ -15,6 +13,8 @@ from renown.domain.member import AgeBracket
 from renown.domain.policies import ConsentPurpose
 from renown.settings import Settings
 from renown.storage.keyring import KekState
+from tests.archives import build_mastodon_archive
+from tests.integration.backups import copy_database, drop_copy, raw_bytes
 
 CANARIES = ["CanaryPostQuokka7781", "CanaryPostNarwhal4410", "canary-handle-zebu", "Canary Display Okapi"]
 

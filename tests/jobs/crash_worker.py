@@ -19,8 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 sys.path.insert(0, str(Path(__file__).parents[2]))
 
-from tests.jobs.helpers import effect_step  # noqa: E402
-
 from renown.domain.policies import Policies  # noqa: E402
 from renown.jobs.erasure import erasure_workflow  # noqa: E402
 from renown.jobs.export import EXPORT_WORKFLOW  # noqa: E402
@@ -34,6 +32,7 @@ from renown.storage.keyring import FileKeyProvider, Keyring  # noqa: E402
 from renown.storage.policy_loader import load_policies  # noqa: E402
 from renown.storage.uow import SqlUnitOfWork  # noqa: E402
 from renown.storage.vault import Vault  # noqa: E402
+from tests.jobs.helpers import effect_step  # noqa: E402
 
 CRASH_AT = set(filter(None, os.environ.get("RENOWN_TEST_CRASH_AT", "").split(",")))
 MARKERS = Path(os.environ.get("RENOWN_TEST_CRASH_MARKERS", "/nonexistent"))

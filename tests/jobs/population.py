@@ -12,7 +12,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
-from tests.archives.mastodon import build_mastodon_archive
 
 from renown.app import Runtime
 from renown.domain.activity import Network
@@ -22,6 +21,7 @@ from renown.domain.privacy import RequestKind
 from renown.services import privacy
 from renown.storage.member_data import WITHHELD_COLUMNS, member_tables, owner_column
 from renown.storage.tables import metadata
+from tests.archives.mastodon import build_mastodon_archive
 
 SUBJECT = "alice-canary@example.org"
 HANDLE = "alice_canary"

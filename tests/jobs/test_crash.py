@@ -13,12 +13,12 @@ from pathlib import Path
 from uuid import UUID
 
 import sqlalchemy as sa
-from tests.jobs.crash_worker import CRASH_WORKFLOW
-from tests.jobs.helpers import effects, job_row
 
 from renown.app import Runtime
 from renown.settings import Settings
 from renown.storage.tables import metadata
+from tests.jobs.crash_worker import CRASH_WORKFLOW
+from tests.jobs.helpers import effects, job_row
 
 SCRIPT = Path(__file__).with_name("crash_worker.py")
 STEPS = metadata.tables["job_step"]

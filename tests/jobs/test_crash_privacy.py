@@ -7,10 +7,6 @@ import signal
 from pathlib import Path
 from uuid import UUID
 
-from tests.integration.backups import raw_bytes
-from tests.jobs.population import full_member, plant_canaries
-from tests.jobs.test_crash import start_worker, step_states, wait_for
-
 from renown.app import Runtime
 from renown.domain.jobs import JobStatus
 from renown.domain.privacy import RequestKind, RequestStatus
@@ -19,6 +15,9 @@ from renown.jobs.export import export_store
 from renown.services import privacy
 from renown.settings import Settings
 from renown.storage.exports import ExportRepository
+from tests.integration.backups import raw_bytes
+from tests.jobs.population import full_member, plant_canaries
+from tests.jobs.test_crash import start_worker, step_states, wait_for
 
 EXPORT_CRASHES = ("mid:build_archive", "start:complete")
 ERASURE_CRASHES = ("mid:delete_activities", "start:notify_recipients", "mid:delete_exports", "mid:suppress_handles",

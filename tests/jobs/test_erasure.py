@@ -9,10 +9,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from tests.integration.backups import copy_database, drop_copy, raw_bytes
-from tests.jobs.helpers import Clock, unit_of_work
-from tests.jobs.population import HANDLE, SUBJECT, full_member, plant_canaries
-from tests.jobs.test_export import export_of
 
 from renown.app import Runtime
 from renown.domain.activity import Network
@@ -31,6 +27,10 @@ from renown.services.members import current_member
 from renown.storage.db import create_engine
 from renown.storage.tables import metadata
 from renown.storage.vault import Vault
+from tests.integration.backups import copy_database, drop_copy, raw_bytes
+from tests.jobs.helpers import Clock, unit_of_work
+from tests.jobs.population import HANDLE, SUBJECT, full_member, plant_canaries
+from tests.jobs.test_export import export_of
 
 T = metadata.tables
 GRACE = timedelta(days=7)

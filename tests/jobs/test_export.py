@@ -15,8 +15,6 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as AsgiScope
-from tests.jobs.helpers import Clock, unit_of_work
-from tests.jobs.population import SUBJECT, Population, full_member, plant_canaries
 
 from renown.api.exports import export_download
 from renown.app import Runtime
@@ -30,6 +28,8 @@ from renown.services import privacy
 from renown.services.export_archive import verify_manifest
 from renown.services.exports import ExportDownloads, download_token
 from renown.storage.exports import ExportRepository, decrypt_chunks
+from tests.jobs.helpers import Clock, unit_of_work
+from tests.jobs.population import SUBJECT, Population, full_member, plant_canaries
 
 
 async def export_of(runtime: Runtime, clock: Clock, member_id: UUID) -> tuple[UUID, bytes]:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.jobs.helpers import Clock, unit_of_work
-from tests.jobs.population import full_member
-
 from renown.app import Runtime
 from renown.domain.policies import ConsentPurpose
 from renown.domain.privacy import RequestKind, RequestStatus
@@ -14,6 +11,8 @@ from renown.jobs.registry import default_handlers
 from renown.jobs.worker import Worker
 from renown.services import consent, privacy
 from renown.storage.member_data import MemberData, member_tables
+from tests.jobs.helpers import Clock, unit_of_work
+from tests.jobs.population import full_member
 
 
 async def test_an_objection_stops_scoring_and_withdraws_the_score(runtime: Runtime, tmp_path: Path) -> None:

@@ -7,13 +7,13 @@ from datetime import timedelta
 from uuid import UUID
 
 import pytest
-from tests.jobs.helpers import Clock, effect_step, effects, job_row, unit_of_work
 
 from renown.app import Runtime
 from renown.domain.jobs import Backoff, JobStatus
 from renown.jobs.worker import Worker
 from renown.jobs.workflow import JobContext, JobHandler, Step, Workflow
 from renown.storage.uow import SqlUnitOfWork
+from tests.jobs.helpers import Clock, effect_step, effects, job_row, unit_of_work
 
 LEASE = timedelta(seconds=60)
 

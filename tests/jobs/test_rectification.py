@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from tests.jobs.helpers import Clock, unit_of_work
-from tests.jobs.population import full_member
 
 from renown.app import Runtime
 from renown.domain.privacy import RequestKind, RequestStatus
@@ -15,6 +13,8 @@ from renown.jobs.registry import default_handlers
 from renown.jobs.worker import Worker
 from renown.services import privacy
 from renown.storage.tables import metadata
+from tests.jobs.helpers import Clock, unit_of_work
+from tests.jobs.population import full_member
 
 T = metadata.tables
 

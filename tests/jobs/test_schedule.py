@@ -6,7 +6,6 @@ from datetime import timedelta
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
-from tests.jobs.helpers import START, Clock, add_member, unit_of_work
 
 from renown.app import Runtime
 from renown.domain.activity import Activity, ActivityKind, Network
@@ -17,6 +16,7 @@ from renown.jobs.worker import Worker
 from renown.services import audit
 from renown.services.retention import retention_from_policies, sweep_retention
 from renown.storage.tables import metadata
+from tests.jobs.helpers import START, Clock, add_member, unit_of_work
 
 ACTIVITIES = metadata.tables["activity"]
 SCORES = metadata.tables["score"]

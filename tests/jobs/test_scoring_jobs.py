@@ -3,6 +3,17 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+
+from renown.app import Runtime
+from renown.domain.activity import Network
+from renown.domain.jobs import JobStatus
+from renown.domain.policies import ConsentPurpose
+from renown.jobs.registry import default_handlers
+from renown.jobs.schedule import RESCORE
+from renown.jobs.worker import Worker
+from renown.services import consent
+from renown.services.rescore import rescore_population
+from renown.storage.tables import metadata
 from tests.integration.scoring_world import (
     ACTIVITY_TOPICS,
     NOW,
@@ -16,17 +27,6 @@ from tests.integration.scoring_world import (
     seed_demo,
 )
 from tests.jobs.helpers import Clock
-
-from renown.app import Runtime
-from renown.domain.activity import Network
-from renown.domain.jobs import JobStatus
-from renown.domain.policies import ConsentPurpose
-from renown.jobs.registry import default_handlers
-from renown.jobs.schedule import RESCORE
-from renown.jobs.worker import Worker
-from renown.services import consent
-from renown.services.rescore import rescore_population
-from renown.storage.tables import metadata
 
 ACTIVITIES = metadata.tables["activity"]
 MASTODON, X = Network.MASTODON, Network.X

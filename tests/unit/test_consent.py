@@ -8,7 +8,6 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
-from tests.kantara import kantara_errors
 
 from renown.domain.activity import Network
 from renown.domain.consent import (
@@ -27,6 +26,7 @@ from renown.domain.member import AgeBracket, Member, MemberStatus
 from renown.domain.policies import ConsentPurpose, Notice, Policies
 from renown.domain.receipts import kantara_receipt
 from renown.storage.policy_loader import load_policies
+from tests.kantara import kantara_errors
 
 AT = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
 ALICE = UUID("00000000-0000-4000-8000-000000000001")

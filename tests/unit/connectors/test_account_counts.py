@@ -8,12 +8,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from tests.archives import OTHER_HANDLE, build_mastodon_archive, build_reddit_archive
 
 from renown.connectors.archive import ArchiveLimits
 from renown.connectors.mastodon import parse_mastodon
 from renown.connectors.reddit import parse_reddit
 from renown.domain.errors import ArchiveMalformed
+from tests.archives import OTHER_HANDLE, build_mastodon_archive, build_reddit_archive
 
 LIMITS = ArchiveLimits()
 

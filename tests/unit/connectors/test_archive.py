@@ -10,7 +10,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from tests.archives import write_archive
 
 from renown.connectors.archive import ArchiveLimits, open_archive
 from renown.domain.errors import (
@@ -21,6 +20,7 @@ from renown.domain.errors import (
     ArchiveUnsafe,
     NotAnArchive,
 )
+from tests.archives import write_archive
 
 LIMITS = ArchiveLimits()
 

@@ -8,6 +8,18 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from renown.connectors.archive import ArchiveLimits
+from renown.connectors.bluesky import parse_bluesky
+from renown.connectors.car import MAX_BLOCK_BYTES
+from renown.domain.activity import AccountProfile, Activity, ActivityKind, Network, Signal
+from renown.domain.errors import (
+    ArchiveMalformed,
+    ArchiveTooLarge,
+    NotAnArchive,
+    UnknownLayout,
+    WrongNetwork,
+)
 from tests.archives import (
     DID,
     OTHER_HANDLE,
@@ -21,18 +33,6 @@ from tests.archives import (
     tid,
 )
 from tests.unit.connectors.fuzzing import JSON_VALUES, KEYS, mutated, run_parser
-
-from renown.connectors.archive import ArchiveLimits
-from renown.connectors.bluesky import parse_bluesky
-from renown.connectors.car import MAX_BLOCK_BYTES
-from renown.domain.activity import AccountProfile, Activity, ActivityKind, Network, Signal
-from renown.domain.errors import (
-    ArchiveMalformed,
-    ArchiveTooLarge,
-    NotAnArchive,
-    UnknownLayout,
-    WrongNetwork,
-)
 
 LIMITS = ArchiveLimits()
 POST = {"$type": "app.bsky.feed.post", "text": "hello #Garden", "createdAt": "2024-02-01T09:30:00.000Z"}

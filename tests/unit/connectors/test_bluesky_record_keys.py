@@ -5,11 +5,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from tests.archives import DID, at, build_bluesky_car, tid
-
 from renown.connectors.archive import ArchiveLimits
 from renown.connectors.bluesky import parse_bluesky
 from renown.domain.activity import ActivityKind, ParsedArchive
+from tests.archives import DID, at, build_bluesky_car, tid
 
 LIMITS = ArchiveLimits()
 

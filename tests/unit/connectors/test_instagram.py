@@ -9,6 +9,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from renown.connectors.archive import ArchiveLimits
+from renown.connectors.instagram import parse_instagram
+from renown.domain.activity import AccountProfile, Activity, ActivityKind, Network, Signal
+from renown.domain.errors import ArchiveMalformed, UnknownLayout, WrongNetwork
 from tests.archives import (
     OTHER_HANDLE,
     build_instagram_archive,
@@ -18,11 +23,6 @@ from tests.archives import (
     zip_bytes,
 )
 from tests.unit.connectors.fuzzing import JSON_VALUES, KEYS, mutated, run_parser
-
-from renown.connectors.archive import ArchiveLimits
-from renown.connectors.instagram import parse_instagram
-from renown.domain.activity import AccountProfile, Activity, ActivityKind, Network, Signal
-from renown.domain.errors import ArchiveMalformed, UnknownLayout, WrongNetwork
 
 LIMITS = ArchiveLimits()
 POSTS = "your_instagram_activity/content/posts_1.json"

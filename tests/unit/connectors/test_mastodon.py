@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.archives import OTHER_HANDLE, build_mastodon_archive, tar_gz_bytes, write_archive, zip_bytes
-from tests.unit.connectors.fuzzing import JSON_VALUES, KEYS, mutated, run_parser
 
 from renown.connectors.archive import ArchiveLimits
 from renown.connectors.mastodon import parse_mastodon
 from renown.domain.activity import AccountProfile, Activity, ActivityKind, Network, Signal
 from renown.domain.errors import ArchiveMalformed, NotAnArchive, UnknownLayout, WrongNetwork
+from tests.archives import OTHER_HANDLE, build_mastodon_archive, tar_gz_bytes, write_archive, zip_bytes
+from tests.unit.connectors.fuzzing import JSON_VALUES, KEYS, mutated, run_parser
 
 LIMITS = ArchiveLimits()
 ACTOR = json.dumps(

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import httpx2
 import pytest
-from tests.fake_mastodon import status
 
 from renown.connectors.mastodon_api import instance_host, next_max_id, reset_time, status_activity
 from renown.domain.activity import Activity, ActivityKind, Network
 from renown.domain.linking import InstanceRefused, LinkError
+from tests.fake_mastodon import status
 
 POSTED = datetime(2026, 10, 20, 9, 0, tzinfo=UTC)
 

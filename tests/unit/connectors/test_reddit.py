@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.archives import OTHER_HANDLE, build_reddit_archive, build_x_archive, write_archive, zip_bytes
-from tests.unit.connectors.fuzzing import mutated, run_parser
 
 from renown.connectors.archive import ArchiveLimits
 from renown.connectors.reddit import parse_reddit
 from renown.domain.activity import AccountProfile, Activity, ActivityKind, Network, Signal
 from renown.domain.errors import ArchiveMalformed, UnknownLayout, WrongNetwork
+from tests.archives import OTHER_HANDLE, build_reddit_archive, build_x_archive, write_archive, zip_bytes
+from tests.unit.connectors.fuzzing import mutated, run_parser
 
 LIMITS = ArchiveLimits()
 POSTS_HEADER = b"\xef\xbb\xbfid,permalink,date,ip,subreddit,gildings,title,url,body\n"

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.archives import OTHER_HANDLE, build_mastodon_archive, build_x_archive, write_archive, zip_bytes
-from tests.unit.connectors.fuzzing import JSON_VALUES, KEYS, mutated, run_parser
 
 from renown.connectors.archive import ArchiveLimits
 from renown.connectors.x import parse_x
 from renown.domain.activity import AccountProfile, Activity, ActivityKind, Network, Signal
 from renown.domain.errors import ArchiveMalformed, UnknownLayout, WrongNetwork
+from tests.archives import OTHER_HANDLE, build_mastodon_archive, build_x_archive, write_archive, zip_bytes
+from tests.unit.connectors.fuzzing import JSON_VALUES, KEYS, mutated, run_parser
 
 LIMITS = ArchiveLimits()
 ACCOUNT = b'window.YTD.account.part0 = [{"account": {"username": "alice", "email": "alice@example.org"}}]'
