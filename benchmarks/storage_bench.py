@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sqlite3
 import statistics
@@ -105,8 +106,10 @@ async def import_throughput(n: int) -> dict[str, Any]:
     ratios, renown_rates, raw_rates = [], [], []
     row_bytes = 0
     for _ in range(ROUNDS):
+        gc.collect()
         with tempfile.TemporaryDirectory() as tmp:
             rate, row_bytes = await renown_import(Path(tmp), n)
+        gc.collect()
         with tempfile.TemporaryDirectory() as tmp:
             raw = raw_sqlite_insert(Path(tmp) / "raw.sqlite", n, row_bytes)
         renown_rates.append(rate)
@@ -132,11 +135,13 @@ async def decrypting_reads(n: int) -> dict[str, Any]:
             member_id = (await conn.execute(sa.select(table.c.member_id).limit(1))).scalar_one()
         plain, decrypted, ratios = [], [], []
         for _ in range(ROUNDS * 2):
+            gc.collect()  # both sides start without a pending collection: the runs are bimodal otherwise
             async with engine.connect() as conn:
                 started = time.perf_counter()
                 rows = (await conn.execute(sa.select(table).where(table.c.member_id == member_id))).all()
                 plain_s = time.perf_counter() - started
             vault.forget(member_id)
+            gc.collect()
             async with SqlUnitOfWork(engine, vault) as uow:
                 started = time.perf_counter()
                 page = await uow.activities.page(member_id, first=n)

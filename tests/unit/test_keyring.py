@@ -101,3 +101,24 @@ def test_a_keyring_in_another_process_never_wraps_under_a_destroyed_version(tmp_
     version, wrapped = api.wrap(member, b"n" * 32)
     assert version == 2
     assert worker.unwrap(member, version, wrapped) == b"n" * 32
+
+
+def test_column_sealers_and_openers_bind_the_same_associated_data_as_single_values() -> None:
+    alice, bob = MemberCipher(uuid4(), bytes(range(32)), 1), MemberCipher(uuid4(), bytes(range(32)), 1)
+    seal, open_ = alice.column_sealer("activity", "content_enc"), alice.column_opener("activity", "content_enc")
+    row, other_row = uuid4(), uuid4()
+    blobs = [seal(str(row).encode(), f"post {n}".encode()) for n in range(1500)]  # past one block of nonces
+    # a bulk ciphertext opens one value at a time and the other way round
+    assert alice.decrypt_text("activity", "content_enc", row, blobs[0]) == "post 0"
+    assert open_(str(row).encode(), alice.encrypt("activity", "content_enc", row, "single")) == b"single"
+    assert [open_(str(row).encode(), blob) for blob in blobs[-2:]] == [b"post 1498", b"post 1499"]
+    assert len({blob[5:17] for blob in blobs}) == 1500  # every nonce is fresh
+    # and it fails, typed, once moved to another row, column or member
+    with pytest.raises(DecryptionFailed):
+        open_(str(other_row).encode(), blobs[0])
+    with pytest.raises(DecryptionFailed):
+        alice.column_opener("activity", "url_enc")(str(row).encode(), blobs[0])
+    with pytest.raises(DecryptionFailed):
+        bob.column_opener("activity", "content_enc")(str(row).encode(), blobs[0])
+    with pytest.raises(DecryptionFailed):
+        open_(str(row).encode(), b"\x01plaintext")

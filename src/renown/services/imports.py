@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -11,11 +12,12 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from renown.domain.activity import ImportSummary, Network, ParsedArchive
+from renown.domain.activity import Activity, ImportSummary, Network, ParsedArchive
 from renown.domain.errors import ArchiveTooLarge, WrongNetwork
 from renown.domain.policies import ConsentPurpose
 from renown.services.consent_gate import ConsentGate
 from renown.services.erasure import ensure_not_suppressed
+from renown.services.interactions import InteractionCollector
 from renown.services.scoring import score_after_import
 from renown.services.topic_assignment import import_topics
 from renown.storage.uow import SqlUnitOfWork
@@ -29,7 +31,8 @@ async def import_archive(
 ) -> ImportSummary:
     """Store what is new in a parsed archive (with its posts' topics), then update the member's score.
 
-    Any failure of the import leaves nothing stored; `score=False` leaves scoring to the next batch run.
+    Any failure of the import leaves nothing stored; `score=False` leaves scoring to the next batch run;
+    `progress` is told how many of the archive's activities each batch read (stored or skipped).
     """
     if archive.account.network is not network:
         raise WrongNetwork(f"this is a {archive.account.network.value} archive, not {network.value}")
@@ -45,36 +48,33 @@ async def import_archive(
     try:
         cipher = await uow.vault.load(uow.connection, member_id)
         await uow.accounts.link(cipher, archive.account, at=now)
-        known = await uow.activities.known_indexes(member_id, network)
         encode, index_of = uow.activities.row_encoder(cipher, at=now), uow.activities.index_function(network)
+        edges = InteractionCollector.of(uow, member_id=member_id, network=network, own_handle=archive.account.handle)
         imported = skipped = 0
-        batch: list[tuple[Any, ...]] = []
-        topic_rows: list[tuple[Any, ...]] = []
-        for activity in archive.activities:
-            index = index_of(activity.external_id)
-            if index in known:
-                skipped += 1
-                continue
-            known.add(index)
-            row = encode(activity, index)
-            batch.append(row)
-            if topics is not None:
-                topic_rows.extend(topics.rows(row[0], activity))
-            if len(batch) >= BATCH:
-                # The database writes one batch in its thread while this one encrypts the next.
-                if pending is not None:
-                    await pending
-                pending = asyncio.ensure_future(_store(uow, batch, topic_rows))
-                imported += len(batch)
-                if progress is not None:
-                    progress(len(batch))
-                batch, topic_rows = [], []
+        activities = iter(archive.activities)
+        while chunk := list(itertools.islice(activities, BATCH)):
+            # Encrypted while the previous batch is written; only one batch of post ids is in memory, so
+            # memory stays flat however large the archive (duplicates are dropped after the database check).
+            encoded: dict[bytes, tuple[tuple[Any, ...], Activity]] = {}
+            for activity in chunk:
+                index = index_of(activity.external_id)
+                if index not in encoded:
+                    encoded[index] = (encode(activity, index), activity)
+            if pending is not None:
+                await pending  # the previous batch is stored before this one's post ids are looked up
+            stored = await uow.activities.stored_indexes(member_id, network, list(encoded))
+            kept = [pair for index, pair in encoded.items() if index not in stored]
+            edges.add_all(a for _, a in kept)  # whom the new activities interacted with, as keyed hashes
+            skipped += len(chunk) - len(kept)
+            rows = [row for row, _ in kept]
+            topic_rows = [] if topics is None else [t for row, a in kept for t in topics.rows(row[0], a)]
+            pending = asyncio.ensure_future(_store(uow, rows, topic_rows))
+            imported += len(rows)
+            if progress is not None:
+                progress(len(chunk))
         if pending is not None:
             await pending
-        await _store(uow, batch, topic_rows)
-        imported += len(batch)
-        if progress is not None and batch:
-            progress(len(batch))
+        await edges.flush(uow)
         await uow.commit()
     except BaseException:
         if pending is not None and not pending.done():

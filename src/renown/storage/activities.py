@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from renown.domain.activity import Activity, ActivityKind, ActivityPage, Network, StoredActivity
-from renown.storage.ids import new_id
+from renown.storage.ids import id_texts
 from renown.storage.tables import metadata
 from renown.storage.vault import MemberCipher, Vault
 
@@ -64,9 +64,18 @@ class ActivityRepository:
         return self._vault.keyring.index_function(_post_id_purpose(network))
 
     async def known_indexes(self, member_id: UUID, network: Network) -> set[bytes]:
-        """Blind indexes of the posts already stored, for idempotent re-import."""
+        """Blind indexes of every post stored for one network (a live sync stops at the first known status)."""
         rows = await self._conn.execute(sa.select(ACTIVITIES.c.external_id_index).where(
             ACTIVITIES.c.member_id == member_id, ACTIVITIES.c.network == network.value))
+        return {r[0] for r in rows}
+
+    async def stored_indexes(self, member_id: UUID, network: Network, indexes: list[bytes]) -> set[bytes]:
+        """Which of these post-id blind indexes are already stored, for idempotent re-import (one batch)."""
+        if not indexes:
+            return set()
+        rows = await self._conn.execute(sa.select(ACTIVITIES.c.external_id_index).where(
+            ACTIVITIES.c.member_id == member_id, ACTIVITIES.c.network == network.value,
+            ACTIVITIES.c.external_id_index.in_(indexes)))
         return {r[0] for r in rows}
 
     def encrypt_row(self, cipher: MemberCipher, activity: Activity, index: bytes, *, at: datetime) -> tuple[Any, ...]:
@@ -74,19 +83,22 @@ class ActivityRepository:
         return self.row_encoder(cipher, at=at)(activity, index)
 
     def row_encoder(self, cipher: MemberCipher, *, at: datetime) -> Callable[[Activity, bytes], tuple[Any, ...]]:
-        """A fast per-row encoder for one member and one import time."""
-        member, imported, uuid, when, encrypt = self._uuid(cipher.member_id), self._when(at), self._uuid, \
-            self._when, cipher.encrypt
+        """A fast per-row encoder for one member and one import time (the import's hot loop)."""
+        member, imported, when = self._uuid(cipher.member_id), self._when(at), self._when
+        seal_id, seal_text, seal_url = (cipher.column_sealer(TABLE, column)
+                                        for column in ("external_id_enc", "content_enc", "url_enc"))
+        ids = id_texts()
+        row_key: Callable[[str], Any] = str if self._uuid is _sqlite_uuid else UUID  # the driver's id type
 
         def encode(activity: Activity, index: bytes) -> tuple[Any, ...]:
-            row_id = new_id()
-            rid = str(row_id)
+            digits, canonical = next(ids)
+            rid = canonical.encode()
             url = activity.url
             return (
-                uuid(row_id), member, activity.network.value, activity.kind.value, index,
-                encrypt(TABLE, "external_id_enc", rid, activity.external_id),
-                encrypt(TABLE, "content_enc", rid, activity.text),
-                None if url is None else encrypt(TABLE, "url_enc", rid, url),
+                row_key(digits), member, activity.network.value, activity.kind.value, index,
+                seal_id(rid, activity.external_id.encode()),
+                seal_text(rid, activity.text.encode()),
+                None if url is None else seal_url(rid, url.encode()),
                 when(activity.published_at), activity.likes, activity.reshares, activity.replies,
                 activity.mentions, imported,
             )
@@ -118,21 +130,21 @@ class ActivityRepository:
         return ActivityPage(items, has_next=len(rows) > first)
 
     async def decrypt(self, member_id: UUID, rows: Iterable[Any]) -> list[StoredActivity]:
-        """Rows with at least `READ_COLUMNS`, decrypted into activities (hot path: one AAD row string per row)."""
-        decrypt = (await self._vault.load(self._conn, member_id)).decrypt
+        """Rows whose first columns are `READ_COLUMNS` in order, decrypted into activities (a hot path)."""
+        cipher = await self._vault.load(self._conn, member_id)
+        open_id, open_text, open_url = (cipher.column_opener(TABLE, column)
+                                        for column in ("external_id_enc", "content_enc", "url_enc"))
         networks, kinds = {n.value: n for n in Network}, {k.value: k for k in ActivityKind}
+        width = len(READ_COLUMNS)
         out = []
         for r in rows:
-            rid = str(r.id)
-            url = r.url_enc
-            out.append(StoredActivity(r.id, Activity(
-                network=networks[r.network],
-                external_id=decrypt(TABLE, "external_id_enc", rid, r.external_id_enc).decode(),
-                kind=kinds[r.kind],
-                published_at=r.published_at,
-                text=decrypt(TABLE, "content_enc", rid, r.content_enc).decode(),
-                url=None if url is None else decrypt(TABLE, "url_enc", rid, url).decode(),
-                likes=r.likes, reshares=r.reshares, replies=r.replies, mentions=r.mentions,
+            row_id, network, kind, external_id, content, url, published, likes, reshares, replies, mentions = \
+                r[:width]
+            rid = str(row_id).encode()
+            out.append(StoredActivity(row_id, Activity(
+                networks[network], open_id(rid, external_id).decode(), kinds[kind], published,
+                open_text(rid, content).decode(), None if url is None else open_url(rid, url).decode(),
+                likes=likes, reshares=reshares, replies=replies, mentions=mentions,
             )))
         return out
 
