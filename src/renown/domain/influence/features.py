@@ -90,11 +90,13 @@ def network_features(
     member_reactions: FloatArray | None = None,
     priors: Priors | None = None,
     model: ScoringModel = DEFAULT_MODEL,
+    consistency: FloatArray | None = None,
 ) -> NetworkFeatures:
     """Compute reach, engagement and amplification per (member, network), consistency per member.
 
     With priors=None the population's own rates are fitted first (the batch path);
-    the single-member path passes the priors stored with the calibration.
+    the single-member path passes the priors stored with the calibration. `consistency`: reuse an
+    earlier computation on the same activities (it depends on days active only).
     """
     n_net = len(NETWORKS)
     size = members * n_net
@@ -148,7 +150,8 @@ def network_features(
     present = np.concatenate([active_member * n_net + a.network[active].astype(np.int64), account_group])
     has_network = (np.bincount(present, minlength=size) > 0).reshape(members, n_net)
 
-    consistency = _consistency(active_member, a.published_at[active], as_of, members, model)
+    if consistency is None:
+        consistency = _consistency(active_member, a.published_at[active], as_of, members, model)
     raw = np.full((members, n_net, len(NETWORK_FACTORS)), np.nan)
     raw[:, :, REACH] = np.log1p(followers)
     engaged = (posts > 0) & react_cover

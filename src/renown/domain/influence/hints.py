@@ -23,8 +23,16 @@ from renown.domain.influence.columns import (
 )
 from renown.domain.influence.explanation import Hint
 from renown.domain.influence.features import in_window, network_features
-from renown.domain.influence.model import DEFAULT_MODEL, FACTORS, NETWORK_FACTORS, ScoringModel, combine
-from renown.domain.influence.scorer import Scored, calibrated, score_features
+from renown.domain.influence.model import (
+    DEFAULT_MODEL,
+    FACTORS,
+    MEMBER_FACTORS,
+    NETWORK_FACTORS,
+    ScoringModel,
+    combine,
+    sum_over,
+)
+from renown.domain.influence.scorer import Scored, score_features
 
 TOPIC_UPLIFT = 0.5
 MIN_POINTS = 0.05
@@ -47,16 +55,23 @@ def factor_counterfactuals(scored: Scored, calibration: Calibration, model: Scor
     lo, hi = model.z_clip
     present = scored.features.has_network[:, :, None] & ~np.isnan(scored.features.raw)
     points = np.full(scored.contributions.shape, np.nan)
+    has_score = scored.has_score
+    beta_mem = model.weight_vector(MEMBER_FACTORS)
     for j, _name in enumerate(FACTORS):
-        z_net, z_mem = scored.z_network.copy(), scored.z_member.copy()
         if j < len(NETWORK_FACTORS):
+            z_net = scored.z_network.copy()
             z_net[:, :, j] = np.where(present[:, :, j], np.clip(z_net[:, :, j] + 1.0, lo, hi), z_net[:, :, j])
+            raw = combine(z_net, scored.features.has_network, scored.z_member, model).raw
             applicable = present[:, :, j].any(axis=1)
         else:
+            # A member factor leaves the networks' soft maximum as it was: only its own part changes,
+            # and the parts add up in the same order as in `combine`.
             m = j - len(NETWORK_FACTORS)
-            z_mem[:, m] = np.clip(z_mem[:, m] + 1.0, lo, hi)
-            applicable = scored.has_score
-        score, _, _ = calibrated(combine(z_net, scored.features.has_network, z_mem, model), calibration)
+            parts = scored.combined.parts.copy()
+            parts[:, j] = np.where(has_score, np.clip(scored.z_member[:, m] + 1.0, lo, hi) * beta_mem[m], 0.0)
+            raw = sum_over(parts, axis=1)
+            applicable = has_score
+        score = calibration.overall.apply(raw)
         points[:, j] = np.where(applicable, score - scored.score, np.nan)
     return points
 
@@ -113,6 +128,7 @@ def topic_counterfactual(
         member_reactions=member_reactions,
         priors=calibration.priors,
         model=model,
+        consistency=scored.features.consistency,  # days active do not depend on reactions
     )
     again = score_features(features, scored.member_raw, calibration, model)
     return topics, np.where(topics != NO_TOPIC, again.score - scored.score, np.nan)

@@ -92,18 +92,35 @@ def combine(
     beta_net = model.weight_vector(NETWORK_FACTORS)
     beta_mem = model.weight_vector(MEMBER_FACTORS)
     per_factor = z_network * beta_net  # (n, N, F)
-    network_raw = per_factor.sum(axis=2)
+    network_raw = sum_over(per_factor, axis=2)
     logits = np.where(has_network, model.network_softness * network_raw, -np.inf)
-    has_score = np.asarray(has_network.any(axis=1), bool)
-    top = np.where(has_score, logits.max(axis=1, initial=-np.inf), 0.0)
+    has_score = np.asarray(_reduce_over(has_network, np.logical_or, axis=1), bool)
+    top = np.where(has_score, _reduce_over(logits, np.maximum, axis=1), 0.0)
     expo = np.where(has_network, np.exp(logits - top[:, None]), 0.0)
-    total = expo.sum(axis=1)
+    total = sum_over(expo, axis=1)
     alpha = np.divide(expo, total[:, None], out=np.zeros_like(expo), where=total[:, None] > 0)
-    # Plain multiply-and-sum (not einsum) so one member alone and the same member in a
-    # batch add in the same order: a stored explanation recomputes to the same score.
-    net_parts = (alpha[:, :, None] * per_factor).sum(axis=1)
+    net_parts = sum_over(alpha[:, :, None] * per_factor, axis=1)
     mem_parts = z_member * beta_mem
     parts = np.concatenate([net_parts, mem_parts], axis=1)
     parts[~has_score] = 0.0
-    raw = parts.sum(axis=1)
+    raw = sum_over(parts, axis=1)
     return Combined(raw, np.where(has_network, network_raw, np.nan), alpha, parts, has_score)
+
+
+def _reduce_over(values: np.ndarray, ufunc: np.ufunc, *, axis: int) -> np.ndarray:
+    """Reduce a short axis slice by slice, in index order.
+
+    NumPy reduces a length-3 or length-5 axis one element at a time per output anyway, only far more
+    slowly; adding whole slices gives the same result for one member alone and in a batch, so a stored
+    explanation still recomputes to the same score.
+    """
+    slices = np.moveaxis(values, axis, 0)
+    result: np.ndarray = slices[0].copy()
+    for piece in slices[1:]:
+        ufunc(result, piece, out=result)
+    return result
+
+
+def sum_over(values: FloatArray, *, axis: int) -> FloatArray:
+    summed: FloatArray = _reduce_over(values, np.add, axis=axis)
+    return summed
