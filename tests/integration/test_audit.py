@@ -14,6 +14,7 @@ from renown.services import audit
 from renown.settings import Settings
 from renown.storage.audit import GENESIS, entry_hash
 from renown.storage.tables import metadata
+from tests.integration.audit_tampering import drop_append_only_guard
 from tests.jobs.helpers import Clock, add_member, unit_of_work
 
 EVENTS = metadata.tables["audit_event"]
@@ -51,6 +52,7 @@ async def test_an_edited_entry_is_found(runtime: Runtime) -> None:
     # given a chain whose third entry someone edited in the database
     await five_entries(runtime)
     async with runtime.engine.begin() as conn:
+        await drop_append_only_guard(conn)
         forged = {"request_id": "r9", "kind": "export"}
         await conn.execute(sa.update(EVENTS).where(EVENTS.c.id == 3).values(detail=forged))
     # then verification points at it
@@ -61,6 +63,7 @@ async def test_an_edited_entry_is_found(runtime: Runtime) -> None:
 async def test_an_entry_rehashed_to_hide_an_edit_breaks_the_next_link(runtime: Runtime) -> None:
     await five_entries(runtime)
     async with runtime.engine.begin() as conn:
+        await drop_append_only_guard(conn)
         row = (await conn.execute(sa.select(EVENTS).where(EVENTS.c.id == 2))).one()
         forged = entry_hash(row.prev_hash, id=2, occurred_at=row.occurred_at, actor="admin", action=row.action,
                             subject=row.subject, detail=row.detail)
@@ -72,6 +75,7 @@ async def test_an_entry_rehashed_to_hide_an_edit_breaks_the_next_link(runtime: R
 async def test_a_deleted_entry_is_found(runtime: Runtime) -> None:
     await five_entries(runtime)
     async with runtime.engine.begin() as conn:
+        await drop_append_only_guard(conn)
         await conn.execute(sa.delete(EVENTS).where(EVENTS.c.id == 4))
     result = await verify(runtime)
     assert (result.first_broken_id, result.reason) == (4, "entry missing")
@@ -105,6 +109,7 @@ async def test_renown_audit_verify_reports_the_tampered_entry(runtime: Runtime, 
     intact = run_cli(settings, tmp_path)
     # when one entry's action is changed
     async with runtime.engine.begin() as conn:
+        await drop_append_only_guard(conn)
         await conn.execute(sa.update(EVENTS).where(EVENTS.c.id == 2).values(action="privacy_request.denied"))
     broken = run_cli(settings, tmp_path)
     # then the command passes first, then fails naming the entry

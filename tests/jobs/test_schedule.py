@@ -16,6 +16,7 @@ from renown.jobs.worker import Worker
 from renown.services import audit
 from renown.services.retention import retention_from_policies, sweep_retention
 from renown.storage.tables import metadata
+from tests.integration.audit_tampering import drop_append_only_guard
 from tests.jobs.helpers import START, Clock, add_member, unit_of_work
 
 ACTIVITIES = metadata.tables["activity"]
@@ -48,7 +49,8 @@ async def test_each_slot_is_enqueued_once_however_many_workers_tick(runtime: Run
 def test_the_default_schedule_sweeps_hourly_and_rescores_daily() -> None:
     assert [(e.kind, e.every) for e in default_schedule()] == [
         ("retention.sweep", timedelta(hours=1)), ("exports.expire", timedelta(hours=1)),
-        ("scoring.rescore", timedelta(days=1)), ("consent.lapses", timedelta(days=1))]
+        ("scoring.rescore", timedelta(days=1)), ("consent.lapses", timedelta(days=1)),
+        ("notices.deliver", timedelta(minutes=15))]
 
 
 async def store(runtime: Runtime, clock: Clock) -> UUID:
@@ -130,6 +132,7 @@ async def test_pruning_the_audit_log_keeps_the_rest_of_the_chain_verifiable(runt
     assert (verified.intact, verified.checked) == (True, 5)
     # and cutting one more entry from the start is detected
     async with runtime.engine.begin() as conn:
+        await drop_append_only_guard(conn)
         await conn.execute(sa.delete(EVENTS).where(EVENTS.c.id == 2))
     async with unit_of_work(runtime, clock) as uow:
         broken = await audit.verify_chain(uow)

@@ -29,6 +29,28 @@ async def record(
 
 
 @dataclass(frozen=True, slots=True)
+class ChainHead:
+    """The newest entry of the chain: recorded outside the database, it lets a later check see a cut tail."""
+
+    id: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.id}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> ChainHead:
+        """Read `ID:HASH` as `renown audit head` prints it; ValueError when it is not that."""
+        entry_id, _, digest = text.strip().partition(":")
+        if not entry_id.isdigit() or len(digest) != len(GENESIS) or digest.strip("0123456789abcdef"):
+            raise ValueError("a chain head is written ID:HASH (64 lowercase hex digits)")
+        return cls(int(entry_id), digest)
+
+
+GENESIS_HEAD = ChainHead(0, GENESIS)
+
+
+@dataclass(frozen=True, slots=True)
 class ChainVerification:
     """The outcome of re-hashing the audit chain; `first_broken_id` is None when it holds."""
 
@@ -41,8 +63,36 @@ class ChainVerification:
         return self.first_broken_id is None
 
 
-async def verify_chain(uow: SqlUnitOfWork) -> ChainVerification:
-    """Recompute every hash in order; report the first entry that was altered, removed or reordered."""
+async def chain_head(uow: SqlUnitOfWork) -> ChainHead:
+    """The newest entry's id and hash (id 0 and the genesis hash for an empty log)."""
+    newest = await uow.audit.page(first=1)
+    return ChainHead(newest[0].id, newest[0].hash) if newest else GENESIS_HEAD
+
+
+async def verify_chain(uow: SqlUnitOfWork, *, recorded_head: ChainHead | None = None) -> ChainVerification:
+    """Recompute every hash in order; report the first entry that was altered, removed or reordered.
+
+    A chain check alone cannot see its newest entries deleted; given a head recorded earlier (`renown
+    audit head`), the chain must still hold that entry, unchanged, or it was cut or rewritten after it.
+    """
+    result = await _verify_links(uow)
+    if not result.intact or recorded_head is None or recorded_head.id == 0:
+        return result
+    held = await uow.audit.hash_of(recorded_head.id)
+    if held is None:
+        if recorded_head.id > (await chain_head(uow)).id:
+            return ChainVerification(result.checked, recorded_head.id, "entries missing at the end")
+        pruned = await uow.audit.anchors()
+        if not pruned or max(pruned) < recorded_head.id or pruned.get(recorded_head.id, recorded_head.hash) \
+                != recorded_head.hash:
+            return ChainVerification(result.checked, recorded_head.id, "recorded head missing")
+        return result  # retention pruned it, and the anchor that did so does not contradict it
+    if held != recorded_head.hash:
+        return ChainVerification(result.checked, recorded_head.id, "recorded head rewritten")
+    return result
+
+
+async def _verify_links(uow: SqlUnitOfWork) -> ChainVerification:
     prev, expected_id, checked = GENESIS, 1, 0
     async for entry in uow.audit.entries():
         if checked == 0 and entry.id != 1:

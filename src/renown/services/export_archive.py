@@ -108,6 +108,21 @@ def _cell(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else str(value)
 
 
+def _structured_positions(table: sa.Table, columns: list[str]) -> list[int]:
+    """Where in a CSV row a JSON column's dict or list lands (every other value `csv` writes as `_cell` would)."""
+    structured = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
+    return [n for n, name in enumerate(columns) if name in structured]
+
+
+def _cells(page: list[dict[str, Any]], columns: list[str], structured: list[int]) -> list[list[Any]]:
+    """One page as CSV rows: `csv` writes None as empty and other scalars with `str`, so only JSON needs `_cell`."""
+    rows = [list(map(row.get, columns)) for row in page]
+    for cells in rows:
+        for n in structured:
+            cells[n] = _cell(cells[n])
+    return rows
+
+
 async def write_archive(
     uow: SqlUnitOfWork, *, member_id: UUID, export_id: UUID, out: IO[bytes], signer: DocumentSigner,
     policies: Policies, scratch: Path,
@@ -137,9 +152,11 @@ async def write_archive(
                 spool = spools[table.name] = SealedSpool(scratch / f"{table.name}.csv")
                 spool.write(_csv([columns]))
                 count = 0
+                structured = _structured_positions(table, columns)
                 async for page in data.pages(table):
-                    doc.write((b"," if count else b"") + b",".join(orjson.dumps(row, default=str) for row in page))
-                    spool.write(_csv([[_cell(row.get(c)) for c in columns] for row in page]))
+                    # One call per page: the list's brackets off, its rows are comma-joined as they belong.
+                    doc.write((b"," if count else b"") + orjson.dumps(page, default=str)[1:-1])
+                    spool.write(_csv(_cells(page, columns, structured)))
                     count += len(page)
                 spool.close()
                 doc.write(b"]")

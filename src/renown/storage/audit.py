@@ -1,4 +1,4 @@
-"""The audit log: append-only, each entry hash-chained to the one before it.
+"""The audit log: append-only (the database refuses UPDATE and DELETE, migration 0010), hash-chained.
 
 entry.hash = sha256(prev_hash || canonical JSON of {id, occurred_at, actor, action, subject, detail}).
 The id is part of what is hashed and is taken as last id + 1, so two writers racing for the same
@@ -85,7 +85,9 @@ class AuditRepository:
         """Delete the entries older than `before` (retention), anchoring the chain first.
 
         An `audit.pruned` entry, itself chained, records the last pruned id and hash, so the first
-        remaining entry can still be checked and the chain's start cannot be cut silently.
+        remaining entry can still be checked and the chain's start cannot be cut silently. This is the
+        only delete the database allows (migration 0010): of ids up to the `through_id` of an anchor that
+        is the newest entry, which holds here because appenders are serialized until this commits.
         """
         last = (await self._conn.execute(sa.select(EVENTS.c.id, EVENTS.c.hash).where(EVENTS.c.occurred_at < before)
                                          .order_by(EVENTS.c.id.desc()).limit(1))).first()
@@ -95,6 +97,10 @@ class AuditRepository:
                           detail={"through_id": last.id, "through_hash": last.hash})
         # Ids only grow, so what is pruned is always a prefix of the chain.
         return (await self._conn.execute(sa.delete(EVENTS).where(EVENTS.c.id <= last.id))).rowcount or 0
+
+    async def hash_of(self, entry_id: int) -> str | None:
+        """The stored hash of one entry, None when there is no such entry."""
+        return (await self._conn.execute(sa.select(EVENTS.c.hash).where(EVENTS.c.id == entry_id))).scalar_one_or_none()
 
     async def anchors(self) -> dict[int, str]:
         """The hash each `audit.pruned` entry vouches for, by the last id it pruned."""
