@@ -12,9 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from graphql import (
     GraphQLField,
     GraphQLInterfaceType,
@@ -30,7 +32,12 @@ from graphql import (
 from renown.api.permissions import AdminScope, Authenticated, BrandScope, MemberScope
 from renown.api.schema import build_schema
 from renown.app import Runtime
+from renown.domain.notices import NoticeKind
+from renown.domain.perks import BRANDS, CLAIM_CONTEXT
 from renown.domain.scopes import Scope
+from renown.services import notices, privacy
+from renown.storage.notices import NoticeRepository
+from renown.storage.tables import metadata
 from tests.api.conftest import bearer
 from tests.api.journeys import brand, create_perk, join, member_id, set_score
 from tests.archives import build_mastodon_archive
@@ -45,10 +52,13 @@ PAGE = 3
 
 @dataclass
 class World:
-    """What the sample arguments may point at: the owner's perk (claimed by the owner), and the owner."""
+    """What the sample arguments may point at: the owner's perk (claimed by the owner), the owner, and the
+    owner's open request; `secrets` are ids only the owner and brand one may read (their notices, the claim)."""
 
     owner_perk_id: str
     owner_id: str
+    owner_request_id: str = ""
+    secrets: tuple[str, ...] = ()
 
 
 # Sample arguments, as GraphQL literals, for every field with required arguments ("Type.field").
@@ -70,6 +80,8 @@ ARGUMENTS: dict[str, Callable[[World], dict[str, Any]]] = {
     "Query.importJob": lambda w: {"id": json.dumps("00000000-0000-4000-8000-000000000001")},  # someone's job id
     "Query.profile": lambda w: {"handle": json.dumps("@canaryvesperk5@mastodon.example.org")},
     "Query.privacyRequest": lambda w: {"id": json.dumps("00000000-0000-4000-8000-000000000002")},  # someone's
+    "Mutation.extendPrivacyRequest": lambda w: {"id": json.dumps(w.owner_request_id), "months": "1",
+                                                "reason": '"Matrix extension"'},
 }
 # Root fields anyone may call without a token; each needs a reason.
 ANONYMOUS_FIELDS = {
@@ -158,7 +170,30 @@ async def build_world(client: httpx.AsyncClient, runtime: Runtime, tmp_path: Pat
                display_name="Mallory Example", consents=("PERKS", "THIRD_PARTY_SHARING"))
     await set_score(runtime, "mallory@example.org", 88.0)
     await create_perk(client, brand(runtime, "perks@brand-two.example"), title="Other brand's perk")
-    return World(owner_perk_id=perk["id"], owner_id=str(await member_id(runtime, OWNER)))
+    owner_id = await member_id(runtime, OWNER)
+    secrets_ = await owner_notices(client, runtime, owner, owner_id)
+    return World(owner_perk_id=perk["id"], owner_id=str(owner_id), owner_request_id=secrets_[0],
+                 secrets=secrets_[1:])
+
+
+async def owner_notices(client: httpx.AsyncClient, runtime: Runtime, owner: dict[str, str], owner_id: UUID,
+                        ) -> tuple[str, ...]:
+    """The owner's open export, a delivered notice to the owner, and a delivered Art. 19 notice to brand one
+    about the owner's claim: (request id, member notice id, brand notice id, claim id)."""
+    asked = await client.post("/graphql", headers=owner, json={
+        "query": "mutation { requestExport { ... on PrivacyRequest { id } } }"})
+    request_id = asked.json()["data"]["requestExport"]["id"]
+    async with runtime.uow() as uow:
+        request = await privacy.get_request(uow, request_id=UUID(request_id))
+        to_owner = await notices.announce_to_member(uow, request=request, kind=NoticeKind.RESTRICTION_LIFT)
+        claim_id = (await uow.connection.execute(sa.select(metadata.tables["perk_claim"].c.id).where(
+            metadata.tables["perk_claim"].c.member_id == owner_id))).scalar_one()
+        to_brand = await NoticeRepository(uow.connection, uow.vault).add(
+            request_id=request.id, recipient=BRANDS, recipient_ref="perks@brand-one.example",
+            kind=NoticeKind.ERASURE, reference=f"{CLAIM_CONTEXT}:{claim_id}", at=uow.now())
+        await uow.commit()
+    assert (await notices.deliver_pending(runtime.uow)).delivered == 2
+    return request_id, str(to_owner), str(to_brand), str(claim_id)
 
 
 def headers_of(runtime: Runtime, role: str) -> dict[str, str]:
@@ -213,7 +248,7 @@ async def walk(client: httpx.AsyncClient, world: World, headers: dict[str, str],
             continue
         body = await run(client, document, headers, uploads, archive)
         text = json.dumps(body)
-        result.found.update(canary for canary in CANARIES if canary in text)
+        result.found.update(canary for canary in (*CANARIES, *world.secrets) if canary in text)
         codes = {(e.get("extensions") or {}).get("code") for e in body.get("errors", [])}
         assert "GRAPHQL_VALIDATION_FAILED" not in codes, (name, body)
         assert "INTERNAL_SERVER_ERROR" not in codes, (name, body)
@@ -245,6 +280,8 @@ async def test_the_walk_reaches_the_owners_data_when_the_owner_runs_it(
     result = await walk(client, world, bearer(runtime, OWNER), "owner", tmp_path / "upload")
     # then the canaries do come back: the selections reach the data the other roles must not see
     assert {"Canary Vesper Holloway", "canaryvesperk5", *CANARIES[3:5]} <= result.found
+    # including the owner's own notice (`me { notices }`), while brand one's notice and claim id stay out
+    assert {secret for secret in world.secrets if secret in result.found} == {world.secrets[0]}
 
 
 def reachable(schema: GraphQLSchema, starts: list[tuple[str, GraphQLField]], *, stop_at_guards: bool,

@@ -54,10 +54,12 @@ def build_bluesky_car(
     likes: int = 0,
     follows: int = 2,
     leaf_size: int = 400,
+    other: str = f"did:plc:{OTHER_HANDLE}0example0test",
 ) -> Path:
-    """A repository export (CAR v1): commit, MST nodes and records, written as a stream."""
+    """A repository export (CAR v1): commit, MST nodes and records, written as a stream.
+
+    Replies answer and mention the account `other` (a DID); reposts, likes and follows are of it."""
     records: list[tuple[str, bytes]] = []  # (key, encoded record), written to disk as they come
-    other = f"did:plc:{OTHER_HANDLE}0example0test"
     subject = {"uri": f"at://{other}/app.bsky.feed.post/3kabcdefghij2", "cid": "bafyreiexample"}
     n = 0
     record: dict[str, object]

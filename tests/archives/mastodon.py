@@ -24,10 +24,14 @@ def build_mastodon_archive(
     following: int | None = 2,
     fmt: str = "tar.gz",
     extra: Mapping[str, Content] | None = None,
+    other_handle: str = OTHER_HANDLE,
+    other_instance: str = "social.example.org",
 ) -> Path:
-    """A Mastodon backup: outbox.json, actor.json, likes/bookmarks, following_accounts.csv."""
+    """A Mastodon backup: outbox.json, actor.json, likes/bookmarks, following_accounts.csv.
+
+    Replies answer and mention `@other_handle@other_instance`; boosts reshare their posts."""
     base = f"https://{instance}/users/{handle}"
-    other = f"https://social.example.org/users/{OTHER_HANDLE}"
+    other = f"https://{other_instance}/users/{other_handle}"
 
     def items() -> Iterator[object]:
         n = 0
@@ -94,15 +98,16 @@ def build_mastodon_archive(
 def _create(
     base: str, handle: str, n: int, text: str, *, other: str | None, direct: bool = False
 ) -> dict[str, object]:
+    other_name, other_host = (other.rsplit("/", 1)[-1], other.split("/")[2]) if other else ("", "")
     status = f"{base}/statuses/{100000 + n}"
     host = base.split("/")[2]
     words = []
     tags: list[dict[str, str]] = []
     if other is not None:
         words.append(
-            f'<span class="h-card"><a href="{other}" class="u-url mention">@<span>{OTHER_HANDLE}</span></a></span>'
+            f'<span class="h-card"><a href="{other}" class="u-url mention">@<span>{other_name}</span></a></span>'
         )
-        tags.append({"type": "Mention", "href": other, "name": f"@{OTHER_HANDLE}@social.example.org"})
+        tags.append({"type": "Mention", "href": other, "name": f"@{other_name}@{other_host}"})
     for word in text.split(" "):
         if word.startswith("#") and len(word) > 1:
             tag = word[1:]

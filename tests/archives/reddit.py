@@ -27,8 +27,16 @@ def build_reddit_archive(
     handle: str = "alice_example",
     scores: bool = False,
     extra: Mapping[str, Content] | None = None,
+    mention: str = OTHER_HANDLE,
+    gildings: list[int] | None = None,
 ) -> Path:
-    """A Reddit GDPR export zip: posts.csv, comments.csv, statistics.csv and PII files to ignore."""
+    """A Reddit GDPR export zip: posts.csv, comments.csv, statistics.csv and PII files to ignore.
+
+    Comments thank u/`mention`; item n (posts, then comments) has `gildings[n]` gildings (0 per post and
+    1 per comment when not given)."""
+
+    def gilded(n: int, default: int) -> str:
+        return str(default if gildings is None else gildings[n % len(gildings)])
     post_cols = ["id", "permalink", "date", "ip", "subreddit", "gildings", "title", "url", "body"]
     comment_cols = ["id", "permalink", "date", "ip", "subreddit", "gildings", "link", "parent", "body", "media"]
     if scores:
@@ -42,15 +50,15 @@ def build_reddit_archive(
         for i in range(posts):
             pid = f"p{i:05d}"
             row = [pid, f"https://www.reddit.com/r/gardening/comments/{pid}/title/", date(i), "192.0.2.1",
-                   "gardening", "0", f"Title {i}", "", post_text(i, texts)]
+                   "gardening", gilded(i, 0), f"Title {i}", "", post_text(i, texts)]
             yield row + ([str(i * 10)] if scores else [])
 
     def comment_rows() -> Iterator[list[str]]:
         for i in range(comments):
             cid = f"c{i:05d}"
             row = [cid, f"https://www.reddit.com/r/Python/comments/p00000/title/{cid}/", date(posts + i),
-                   "192.0.2.1", "Python", "1", "https://www.reddit.com/r/Python/comments/p00000/title/",
-                   "t1_parent", f"Thanks u/{OTHER_HANDLE}, agreed on #compost {i}", ""]
+                   "192.0.2.1", "Python", gilded(posts + i, 1), "https://www.reddit.com/r/Python/comments/p00000/title/",
+                   "t1_parent", f"Thanks u/{mention}, agreed on #compost {i}", ""]
             yield row + ([str(-2)] if scores else [])
 
     members: dict[str, Content] = {

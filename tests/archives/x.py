@@ -26,13 +26,16 @@ def build_x_archive(
     legacy: bool = False,
     parts: int = 1,
     extra: Mapping[str, Content] | None = None,
+    other: str = OTHER_HANDLE,
 ) -> Path:
-    """An X archive zip: data/tweets.js (or tweet.js when `legacy`), account.js, follower.js…"""
+    """An X archive zip: data/tweets.js (or tweet.js when `legacy`), account.js, follower.js…
+
+    Replies and retweets answer or reshare `other` (a screen name)."""
     kinds = ["post"] * posts + ["reply"] * replies + ["retweet"] * retweets
 
     def tweets(part: int) -> Iterator[object]:
         for n in range(part, len(kinds), parts):
-            yield {"tweet": _tweet(n, kinds[n], post_text(n, texts))}
+            yield {"tweet": _tweet(n, kinds[n], post_text(n, texts), other)}
 
     name = "tweet" if legacy else "tweets"
     members: dict[str, Content] = {"Your archive.html": b"<html><body>Your archive</body></html>"}
@@ -64,21 +67,21 @@ def _link(kind: str, i: int) -> dict[str, object]:
     return {kind: {"accountId": account_id, "userLink": f"https://twitter.com/intent/user?user_id={account_id}"}}
 
 
-def _tweet(n: int, kind: str, text: str) -> dict[str, object]:
+def _tweet(n: int, kind: str, text: str, other: str) -> dict[str, object]:
     tweet_id = str(1600000000000000000 + n)
     mentions: list[dict[str, object]] = []
     reply_fields: dict[str, object] = {}
     if kind == "reply":
-        text = f"@{OTHER_HANDLE} I agree about #compost"
-        mentions = [{"name": "Bob", "screen_name": OTHER_HANDLE, "indices": ["0", "10"], "id_str": "2000001"}]
+        text = f"@{other} I agree about #compost"
+        mentions = [{"name": "Bob", "screen_name": other, "indices": ["0", "10"], "id_str": "2000001"}]
         reply_fields = {
             "in_reply_to_status_id_str": "1500000000000000001",
             "in_reply_to_user_id_str": "2000001",
-            "in_reply_to_screen_name": OTHER_HANDLE,
+            "in_reply_to_screen_name": other,
         }
     elif kind == "retweet":
-        text = f"RT @{OTHER_HANDLE}: Composting tips &amp; tricks #garden"
-        mentions = [{"name": "Bob", "screen_name": OTHER_HANDLE, "indices": ["3", "13"], "id_str": "2000001"}]
+        text = f"RT @{other}: Composting tips &amp; tricks #garden"
+        mentions = [{"name": "Bob", "screen_name": other, "indices": ["3", "13"], "id_str": "2000001"}]
     tags = [{"text": word[1:], "indices": ["0", "1"]} for word in text.split() if word.startswith("#")]
     return {
         "edit_info": {"initial": {"editTweetIds": [tweet_id], "editableUntil": "2024-01-01T13:00:00.000Z",

@@ -93,7 +93,8 @@ async def test_withdrawal_refuses_the_next_import_and_queues_a_purge_of_that_net
         await import_posts(runtime, alice, tmp_path / "again", posts=5)
     # when the purge step runs, then Mastodon's posts are gone and X's stay
     async with runtime.uow() as uow:
-        assert await consent.purge_network_data(uow, alice, MASTODON) == 3
+        # the 3 posts, and the keyed hashes of the 3 accounts the archive liked or followed
+        assert await consent.purge_network_data(uow, alice, MASTODON) == 6
         await uow.commit()
     assert (await count(runtime, alice, MASTODON), await count(runtime, alice, Network.X)) == (0, 1)
 

@@ -105,9 +105,14 @@ async def test_after_erasure_no_canary_is_left_in_the_database_the_store_or_the_
     # Bob, who reacted to her, is queued for rescoring; the brand got its Art. 19 notice
     rescore = [j for j in await rows_of(runtime, "job", kind="scoring.rescore")]
     assert [j["payload"] for j in rescore] == [{"reason": "erasure", "members": [str(people.bob)]}]
-    assert [(n["recipient"], n["kind"], n["reference"].split(":")[0]) for n in sent] == [
-        ("brands", "erasure", "perk_claim")]
-    assert [(n["reference"], n["recipient_ref"]) for n in await rows_of(runtime, "recipient_notice")] == [(None, "")]
+    assert sorted((n["recipient"], n["kind"], (n["reference"] or "").split(":")[0]) for n in sent) == [
+        ("brands", "erasure", "perk_claim"), ("member", "extension", "")]
+    # the notices stay, delivered, in their recipients' inboxes: the brand's names the claim it saw, and
+    # each names its recipient by a keyed hash only (the member's, of Alice's earlier deadline extension)
+    notices = sorted(await rows_of(runtime, "recipient_notice"), key=lambda n: str(n["kind"]))
+    assert [(n["recipient"], n["kind"], (n["reference"] or "").split(":")[0], n["delivered_at"] is not None,
+             len(n["recipient_ref"])) for n in notices] == [
+        ("brands", "erasure", "perk_claim", True, 64), ("member", "extension", "", True, 64)]
     # and the request completed once, with a signed certificate naming no one
     async with unit_of_work(runtime, clock) as uow:
         done = await privacy.get_request(uow, request_id=request.id)
@@ -120,7 +125,8 @@ async def test_after_erasure_no_canary_is_left_in_the_database_the_store_or_the_
         "activities": 4, "scores, score history and explanations": derived, "perk claims and disclosure records": 2,
         "export archives": 1, "consent records and receipts": 2, "linked network accounts": 1, "other records": 0,
         "network tokens revoked at the providers": 0,
-        "other members whose scores counted this member's interactions (rescored)": 1}
+        "other members whose scores counted this member's interactions (rescored)": 1,
+        "keyed hashes of accounts in interactions, to and from this member": 3}
     assert certificate["key"] == {"data_key_shredded": True, "earlier_copies_sealed": True}
     assert certificate["notified"] == [{"recipient": "brands", "notices": 1}]
     assert SUBJECT not in str(certificate)

@@ -51,7 +51,7 @@ async def test_a_rectification_corrects_the_name_hides_a_topic_and_tells_the_bra
     assert member.display_name == "Alice Q. Canary"
     assert hidden == [True]
     assert rescore == [{"reason": "rectification", "members": [str(people.alice)]}]
-    assert [(n["recipient"], n["kind"]) for n in sent] == [("brands", "rectification")]
+    assert sorted((n["recipient"], n["kind"]) for n in sent) == [("brands", "rectification"), ("member", "extension")]
     assert done.status is RequestStatus.COMPLETED
     assert statement is not None
     assert statement["statement"] == "I moved to Lyon."

@@ -137,3 +137,28 @@ async def test_pruning_the_audit_log_keeps_the_rest_of_the_chain_verifiable(runt
     async with unit_of_work(runtime, clock) as uow:
         broken = await audit.verify_chain(uow)
     assert (broken.first_broken_id, broken.reason) == (1, "entries missing at the start")
+
+
+async def test_a_closed_request_goes_with_its_notices_once_past_retention(runtime: Runtime) -> None:
+    # given a request closed 1,100 days ago and one closed yesterday, each with a delivered notice
+    clock = Clock()
+    requests, notices = metadata.tables["privacy_request"], metadata.tables["recipient_notice"]
+    closed = {1100: uuid4(), 1: uuid4()}
+    async with runtime.engine.begin() as conn:
+        for days, request_id in closed.items():
+            at = clock() - timedelta(days=days)
+            await conn.execute(sa.insert(requests).values(
+                id=request_id, member_id=uuid4(), kind="export", status="completed", received_at=at, due_at=at,
+                completed_at=at))
+            await conn.execute(sa.insert(notices).values(
+                id=uuid4(), request_id=request_id, recipient="member", recipient_ref="-", kind="export",
+                created_at=at, delivered_at=at, attempts=1))
+    # when the sweep keeps closed requests for 1,095 days
+    async with unit_of_work(runtime, clock) as uow:
+        report = await sweep_retention(uow, retention={"privacy_request": timedelta(days=1095)})
+    # then the old request and its notice are gone, the recent ones stay
+    async with runtime.engine.connect() as conn:
+        left_requests = (await conn.execute(sa.select(requests.c.id))).scalars().all()
+        left_notices = (await conn.execute(sa.select(notices.c.request_id))).scalars().all()
+    assert report.deleted == {"privacy_request": 1}
+    assert (left_requests, left_notices) == ([closed[1]], [closed[1]])

@@ -9,6 +9,7 @@ from renown.api.imports.mutations import ImportMutations
 from renown.api.imports.queries import ImportQueries
 from renown.api.linking.mutations import LinkingMutations
 from renown.api.members.queries import MemberMutations, MemberQueries
+from renown.api.notices.queries import NoticeQueries
 from renown.api.perks.mutations import PerkMutations
 from renown.api.perks.queries import PerkQueries
 from renown.api.policies.queries import PolicyQueries
@@ -23,7 +24,8 @@ from renown.domain.errors import RenownError
 
 
 @strawberry.type
-class Query(MemberQueries, PolicyQueries, PerkQueries, ScoringQueries, ImportQueries, PrivacyQueries):
+class Query(MemberQueries, PolicyQueries, PerkQueries, ScoringQueries, ImportQueries, PrivacyQueries,
+            NoticeQueries):
     pass
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from renown.domain.activity import (
     Coverage,
     Network,
     ParsedArchive,
+    Reaction,
     Signal,
 )
 from renown.domain.errors import ArchiveMalformed, UnknownLayout
@@ -27,6 +29,7 @@ from renown.domain.errors import ArchiveMalformed, UnknownLayout
 POST = "app.bsky.feed.post"
 REPOST = "app.bsky.feed.repost"
 FOLLOW = "app.bsky.graph.follow"
+LIKE = "app.bsky.feed.like"
 PROFILE = "app.bsky.actor.profile"
 _MENTION_FACET = "app.bsky.richtext.facet#mention"
 _TAG_FACET = "app.bsky.richtext.facet#tag"
@@ -78,6 +81,8 @@ class _Index:
     display_name: str | None = None
     follows: int = 0
     keys: _RecordKeys = field(default_factory=_RecordKeys)
+    # Per account liked or followed: how many times, and the earliest (one entry per account, not per record).
+    reacted: dict[str, tuple[int, datetime | None]] = field(default_factory=dict)
 
 
 def parse_bluesky(path: Path, limits: ArchiveLimits) -> ParsedArchive:
@@ -94,7 +99,8 @@ def parse_bluesky(path: Path, limits: ArchiveLimits) -> ParsedArchive:
     )
     coverage = Coverage({Signal.OWN_POSTS, Signal.FOLLOWING})
     activities = _activities(path, limits, index.keys, index.did)
-    return ParsedArchive(account=account, activities=activities, coverage=coverage)
+    reacted = {did: seen for did, seen in index.reacted.items() if did != index.did}
+    return ParsedArchive(account=account, activities=activities, coverage=coverage, reactions=_reactions(reacted))
 
 
 def _index(path: Path, limits: ArchiveLimits) -> _Index:
@@ -114,6 +120,8 @@ def _index(path: Path, limits: ArchiveLimits) -> _Index:
                     _mst_node(index, block)
                 elif block.get("$type") == PROFILE:
                     index.display_name = opt_str(block.get("displayName")) or None
+                elif block.get("$type") in (LIKE, FOLLOW):
+                    _reaction(index, block)
             index.keys.flush()
         except BaseException:
             index.keys.close()
@@ -145,6 +153,26 @@ def _mst_node(index: _Index, node: dict[str, Any]) -> None:
             index.follows += 1
 
 
+def _reaction(index: _Index, record: dict[str, Any]) -> None:
+    """A like (of a post: `subject.uri`) or a follow (of an account: `subject`), counted per account."""
+    subject = record.get("subject")
+    did = opt_str(subject) if record.get("$type") == FOLLOW else _did_of(as_dict(subject or {}).get("uri"))
+    if not did or not did.startswith("did:"):
+        return
+    try:
+        at: datetime | None = utc(record.get("createdAt"))
+    except ArchiveMalformed:
+        at = None  # a reaction without a usable time still counts
+    count, first = index.reacted.get(did, (0, None))
+    index.reacted[did] = (count + 1, at if first is None or (at is not None and at < first) else first)
+
+
+def _reactions(reacted: dict[str, tuple[int, datetime | None]]) -> Iterator[Reaction]:
+    for did, (count, first) in reacted.items():
+        for _ in range(count):
+            yield did, first
+
+
 def _activities(path: Path, limits: ArchiveLimits, keys: _RecordKeys, did: str) -> Iterator[Activity]:
     try:
         with open_car(path, limits) as f:
@@ -157,20 +185,32 @@ def _activities(path: Path, limits: ArchiveLimits, keys: _RecordKeys, did: str) 
                 collection, rkey = wanted
                 if record.get("$type") != collection:
                     raise ArchiveMalformed("a repository record is not of its collection's type")
-                yield _post(record, rkey, did) if collection == POST else _repost(record, rkey)
+                yield _post(record, rkey, did) if collection == POST else _repost(record, rkey, did)
     finally:
         keys.close()
 
 
-def _repost(record: dict[str, Any], rkey: str) -> Activity:
-    # The subject is someone else's post: keep only that a repost happened, and when.
+def _repost(record: dict[str, Any], rkey: str, did: str) -> Activity:
+    # The subject is someone else's post: keep only that a repost happened, and when (its author, hashed later).
     return Activity(
         network=Network.BLUESKY,
         external_id=rkey,
         kind=ActivityKind.RESHARE,
         published_at=utc(record.get("createdAt")),
         text="",
+        interacted_with=_others([_did_of(as_dict(record.get("subject") or {}).get("uri"))], did),
     )
+
+
+def _did_of(uri: object) -> str | None:
+    """The DID (an account's `AccountProfile.handle`) that an `at://did/collection/rkey` URI belongs to."""
+    if not isinstance(uri, str) or not uri.startswith("at://did:"):
+        return None
+    return uri[len("at://"):].split("/", 1)[0] or None
+
+
+def _others(dids: list[str | None], own: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(d for d in dids if d and d.startswith("did:") and d != own))
 
 
 def _post(record: dict[str, Any], rkey: str, did: str) -> Activity:
@@ -182,6 +222,9 @@ def _post(record: dict[str, Any], rkey: str, did: str) -> Activity:
             if as_dict(feature).get("$type") == _TAG_FACET]
     tags += [opt_str(t) for t in as_list(record.get("tags"))]
     hashtags = tuple(dict.fromkeys([hashtag(t) for t in tags if t] + list(hashtags_in(text))))
+    parent = as_dict(as_dict(record.get("reply") or {}).get("parent") or {})
+    mentioned = [opt_str(as_dict(feature).get("did")) for f in facets for feature in as_list(f.get("features"))
+                 if as_dict(feature).get("$type") == _MENTION_FACET]
     return Activity(
         network=Network.BLUESKY,
         external_id=rkey,
@@ -191,6 +234,7 @@ def _post(record: dict[str, Any], rkey: str, did: str) -> Activity:
         url=f"https://bsky.app/profile/{did}/post/{rkey}",
         hashtags=tuple(h for h in hashtags if h),
         mentions=facet_mentions + typed_mentions,
+        interacted_with=_others([_did_of(parent.get("uri")), *mentioned], did),
     )
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from renown.connectors.archive import ArchiveLimits, ArchiveReader, open_archive
 from renown.connectors.jsonstream import as_dict, as_list, load_small, opt_str, top_level_items
 from renown.connectors.layout import open_network_archive, refuse_layout
-from renown.connectors.text import hashtags_in, repair_mojibake, strip_mentions, utc_from_epoch
+from renown.connectors.text import hashtags_in, mentioned_names, repair_mojibake, strip_mentions, utc_from_epoch
 from renown.domain.activity import (
     AccountProfile,
     Activity,
@@ -17,8 +18,10 @@ from renown.domain.activity import (
     Coverage,
     Network,
     ParsedArchive,
+    Reaction,
     Signal,
 )
+from renown.domain.errors import ArchiveMalformed
 
 # Folder names moved between export versions; each pattern lists them oldest last.
 _CONNECTIONS = r"(connections/)?followers_and_following"
@@ -55,7 +58,8 @@ def parse_instagram(path: Path, limits: ArchiveLimits) -> ParsedArchive:
         followers=followers,
         following=following,
     )
-    return ParsedArchive(account=account, activities=_activities(path, limits, posts), coverage=coverage)
+    return ParsedArchive(account=account, activities=_activities(path, limits, posts), coverage=coverage,
+                         reactions=_followed(path, limits, following_files))
 
 
 def _count(reader: ArchiveReader, name: str, key: str) -> int:
@@ -80,6 +84,27 @@ def _profile(reader: ArchiveReader) -> tuple[str, str | None]:
     return value("Username") or "", value("Name")
 
 
+def _followed(path: Path, limits: ArchiveLimits, names: list[str]) -> Iterator[Reaction]:
+    """Whom the member follows: each row's username (`value`, or `title` in newer exports) and since when."""
+    with open_archive(path, limits) as reader:
+        for name in names:
+            with reader.open(name) as stream:
+                for item in top_level_items(stream, "relationships_following"):
+                    row = as_dict(item)
+                    for entry in as_list(row.get("string_list_data")):
+                        data = as_dict(entry)
+                        username = opt_str(data.get("value")) or opt_str(row.get("title"))
+                        if username:
+                            yield username, _since(data.get("timestamp"))
+
+
+def _since(value: object) -> datetime | None:
+    try:
+        return utc_from_epoch(value)
+    except ArchiveMalformed:
+        return None  # a follow without a usable time still counts
+
+
 def _activities(path: Path, limits: ArchiveLimits, names: list[str]) -> Iterator[Activity]:
     with open_archive(path, limits) as reader:
         for name in names:
@@ -100,7 +125,8 @@ def _activity(post: dict[str, Any]) -> Activity:
     external_id = uri.rsplit("/", 1)[-1].split(".", 1)[0] if uri else ""
     if not external_id:
         external_id = f"t{int(published_at.timestamp())}"
-    text, mentions = strip_mentions(repair_mojibake(caption))
+    written = repair_mojibake(caption)
+    text, mentions = strip_mentions(written)
     return Activity(
         network=Network.INSTAGRAM,
         external_id=external_id,
@@ -110,4 +136,6 @@ def _activity(post: dict[str, Any]) -> Activity:
         url=None,
         hashtags=hashtags_in(text),
         mentions=mentions,
+        # @name mentions in the caption: the names personal_information.json calls "Username".
+        interacted_with=mentioned_names(written),
     )

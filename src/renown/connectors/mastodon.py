@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -30,12 +31,14 @@ from renown.domain.activity import (
     Coverage,
     Network,
     ParsedArchive,
+    Reaction,
     Signal,
 )
 from renown.domain.errors import ArchiveMalformed, UnknownLayout
 
 _ACTOR_TYPES = frozenset({"Person", "Service", "Group", "Application", "Organization"})
 _NOTE_TYPES = frozenset({"Note", "Question", "Article"})
+_USERNAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _PUBLIC = frozenset({"https://www.w3.org/ns/activitystreams#Public", "as:Public", "Public"})
 
 
@@ -54,7 +57,9 @@ def parse_mastodon(path: Path, limits: ArchiveLimits) -> ParsedArchive:
         account = replace(account, likes_given=_count_collection(reader, "likes.json"),
                           bookmarks=_count_collection(reader, "bookmarks.json"))
         _check_outbox(reader)
-    return ParsedArchive(account=account, activities=_activities(path, limits), coverage=coverage)
+    host = account.handle.rpartition("@")[2] if account.handle.count("@") == 2 else ""
+    return ParsedArchive(account=account, activities=_activities(path, limits), coverage=coverage,
+                         reactions=_reactions(path, limits, host))
 
 
 def _account(reader: ArchiveReader, following: int | None) -> AccountProfile:
@@ -90,6 +95,29 @@ def _count_following(reader: ArchiveReader) -> int:
     return count
 
 
+def _reactions(path: Path, limits: ArchiveLimits, own_host: str) -> Iterator[Reaction]:
+    """Whose posts the member liked (likes.json holds status URIs) and whom they follow; no times are given."""
+    with open_archive(path, limits) as reader:
+        if reader.has("likes.json"):
+            with reader.open("likes.json") as stream:
+                for item in json_items(stream, "orderedItems.item"):
+                    if isinstance(item, str) and (account := account_handle(item)):
+                        yield account, None
+        if reader.has("following_accounts.csv"):
+            with reader.open("following_accounts.csv") as raw:
+                text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+                try:
+                    for row in csv.reader(text, strict=True):
+                        address = row[0].strip() if row else ""
+                        # Accounts of the member's own instance are listed without it.
+                        if "@" not in address and own_host:
+                            address = f"{address}@{own_host}"
+                        if followed := _full_handle(address):
+                            yield followed, None
+                except (csv.Error, UnicodeDecodeError) as exc:
+                    raise ArchiveMalformed("following_accounts.csv is not valid CSV") from exc
+
+
 def _count_collection(reader: ArchiveReader, name: str) -> int | None:
     """The number of items of an ActivityPub collection file; None when the archive has no such file."""
     if not reader.has(name):
@@ -119,12 +147,14 @@ def _activity(item: dict[str, Any]) -> Activity | None:
     if kind == "Announce":
         # The boosted status is someone else's: keep only that a boost happened, and when.
         activity_id = opt_str(item.get("id")) or ""
+        boosted = account_handle(opt_str(item.get("object")) or "")
         return Activity(
             network=Network.MASTODON,
             external_id=_status_id(activity_id.removesuffix("/activity")),
             kind=ActivityKind.RESHARE,
             published_at=utc(item.get("published")),
             text="",
+            interacted_with=(boosted,) if boosted else (),
         )
     if kind != "Create":
         return None
@@ -139,6 +169,9 @@ def _activity(item: dict[str, Any]) -> Activity | None:
         dict.fromkeys(hashtag(opt_str(t.get("name")) or "") for t in tags if t.get("type") == "Hashtag")
     )
     mentions = sum(1 for t in tags if t.get("type") == "Mention")
+    others = [account_handle(opt_str(note.get("inReplyTo")) or "")]
+    others += [account_handle(opt_str(t.get("href")) or "") or _full_handle(opt_str(t.get("name")) or "")
+               for t in tags if t.get("type") == "Mention"]
     return Activity(
         network=Network.MASTODON,
         external_id=_status_id(opt_str(note.get("id")) or ""),
@@ -148,6 +181,7 @@ def _activity(item: dict[str, Any]) -> Activity | None:
         url=opt_str(note.get("url")),
         hashtags=tuple(h for h in hashtags if h),
         mentions=max(mentions, html_mentions),
+        interacted_with=tuple(dict.fromkeys(o for o in others if o)),
     )
 
 
@@ -169,6 +203,36 @@ def _host(uri: str) -> str | None:
         return urlsplit(uri).hostname
     except ValueError as exc:
         raise ArchiveMalformed("actor.json has an invalid id") from exc
+
+
+def account_handle(uri: str) -> str | None:
+    """The `@name@host` handle (as `_account` builds it) of the account an actor or status URI belongs to:
+    `https://host/users/name[/statuses/id]` or `https://host/@name[/id]`; None for other URIs."""
+    if not uri.startswith(("https://", "http://")):
+        return None
+    try:
+        parts = urlsplit(uri)
+        host = parts.hostname
+    except ValueError:
+        return None
+    segments = parts.path.split("/")
+    if not host or len(segments) < 2:
+        return None
+    if segments[1] == "users" and len(segments) > 2:
+        name = segments[2]
+    elif segments[1].startswith("@"):
+        name = segments[1][1:]
+    else:
+        return None
+    return f"@{name}@{host}" if _USERNAME.fullmatch(name) else None
+
+
+def _full_handle(name: str) -> str | None:
+    """A Mention's name when it is already `@name@host`."""
+    user, _, host = name.removeprefix("@").partition("@")
+    if not (user and host and _USERNAME.fullmatch(user)):
+        return None
+    return f"@{user}@{host.lower()}"
 
 
 def _status_id(uri: str) -> str:

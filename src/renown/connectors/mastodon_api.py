@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 
+from renown.connectors.mastodon import account_handle
 from renown.connectors.text import hashtag, html_to_text
 from renown.domain.activity import Activity, ActivityKind, Network
 from renown.domain.linking import InstanceRefused, LinkError
@@ -44,9 +45,11 @@ def status_activity(status: object) -> Activity | None:
     if status.get("visibility") == "direct":
         return None  # private correspondence, not influence (as for archives)
     published = _utc(status.get("created_at"))
-    if status.get("reblog"):
-        # The boosted status is someone else's, and so are its counts: keep only that a boost happened.
-        return Activity(Network.MASTODON, status_id, ActivityKind.RESHARE, published, "")
+    if reblog := status.get("reblog"):
+        # The boosted status is someone else's, and so are its counts: keep only that a boost happened (and whose).
+        author = _account_url(reblog.get("account") if isinstance(reblog, dict) else None)
+        return Activity(Network.MASTODON, status_id, ActivityKind.RESHARE, published, "",
+                        interacted_with=(author,) if author else ())
     content = status.get("content")
     text, html_mentions = html_to_text(content if isinstance(content, str) else "")
     tags = status.get("tags")
@@ -66,7 +69,21 @@ def status_activity(status: object) -> Activity | None:
         replies=count(status.get("replies_count")),
         hashtags=hashtags,
         mentions=max(len(mentions) if isinstance(mentions, list) else 0, html_mentions),
+        interacted_with=tuple(dict.fromkeys(
+            who for m in (mentions if isinstance(mentions, list) else []) if (who := _account_url(m)))),
     )
+
+
+def _account_url(account: object) -> str | None:
+    """The `@name@host` handle of a mentioned or boosted account, from its ActivityPub id or profile URL."""
+    if not isinstance(account, dict):
+        return None
+    for key in ("uri", "url"):
+        value = account.get(key)
+        found = account_handle(value) if isinstance(value, str) else None
+        if found:
+            return found
+    return None
 
 
 def next_max_id(response: httpx2.Response) -> str | None:

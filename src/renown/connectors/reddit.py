@@ -10,7 +10,7 @@ from typing import IO
 
 from renown.connectors.archive import ArchiveLimits, ArchiveReader, open_archive
 from renown.connectors.layout import open_network_archive, refuse_layout
-from renown.connectors.text import hashtag, hashtags_in, strip_mentions, utc_from_format
+from renown.connectors.text import hashtag, hashtags_in, mentioned_names, strip_mentions, utc_from_format
 from renown.domain.activity import (
     AccountProfile,
     Activity,
@@ -43,7 +43,8 @@ def parse_reddit(path: Path, limits: ArchiveLimits) -> ParsedArchive:
             columns = _header(reader, name)
             if not _FILES[name][1] <= columns:
                 raise UnknownLayout(f"{name} lacks columns Renown needs")
-            scored = scored or "score" in columns
+            # A gilding is an award another user paid for: a received reaction (see `_likes`).
+            scored = scored or "score" in columns or "gildings" in columns
         handle, karma = _statistics(reader) if reader.has("statistics.csv") else ("", None)
     coverage = Coverage({Signal.OWN_POSTS})
     if scored:
@@ -117,7 +118,8 @@ def _activity(row: dict[str, str], kind: ActivityKind) -> Activity | None:
         raise ArchiveMalformed("a Reddit item has no id")
     body = row["body"].strip()
     title = row.get("title", "").strip()
-    text, mentions = strip_mentions(f"{title}\n\n{body}".strip() if title else body, reddit=True)
+    written = f"{title}\n\n{body}".strip() if title else body
+    text, mentions = strip_mentions(written, reddit=True)
     subreddit = hashtag(row["subreddit"])
     # The subreddit is the member's own topical label for the item, like a hashtag.
     hashtags = tuple(dict.fromkeys(([subreddit] if subreddit else []) + list(hashtags_in(text))))
@@ -128,10 +130,24 @@ def _activity(row: dict[str, str], kind: ActivityKind) -> Activity | None:
         published_at=utc_from_format(row["date"], _DATE),
         text=text,
         url=_url(row["permalink"].strip()),
-        likes=_score(row.get("score")),
+        likes=_likes(row),
         hashtags=hashtags,
         mentions=mentions,
+        # u/name mentions: the names statistics.csv calls "account name" in their own export.
+        interacted_with=mentioned_names(written, reddit=True),
     )
+
+
+def _likes(row: dict[str, str]) -> int | None:
+    """Received reactions: the score (upvotes net of downvotes, in exports that have it) plus the gildings.
+
+    Reddit's export has no per-item score, only `gildings`: the awards other users paid for, the one
+    per-item sign of engagement it keeps. Each counts as a received like; None when neither column is there.
+    """
+    score, gildings = _count(row.get("score"), "score"), _count(row.get("gildings"))
+    if score is None and gildings is None:
+        return None
+    return (score or 0) + (gildings or 0)
 
 
 def _url(permalink: str) -> str | None:
@@ -142,10 +158,11 @@ def _url(permalink: str) -> str | None:
     return None
 
 
-def _score(value: str | None) -> int | None:
+def _count(value: str | None, what: str = "gildings count") -> int | None:
+    """A count cell: a number (negative ones read as 0), or None when empty."""
     if value is None or not value.strip():
         return None
     try:
         return max(int(value.strip()), 0)
     except ValueError as exc:
-        raise ArchiveMalformed("a Reddit score is not a number") from exc
+        raise ArchiveMalformed(f"a Reddit {what} is not a number") from exc

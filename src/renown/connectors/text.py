@@ -14,6 +14,9 @@ _MENTION = re.compile(r"[ \t]?(?<![\w@/])@[A-Za-z0-9_][A-Za-z0-9_.-]*(?:@[A-Za-z
 # Reddit's u/name and /u/name.
 _REDDIT_USER = re.compile(r"[ \t]?(?<![\w/])/?u/[A-Za-z0-9_-]+")
 _HASHTAG = re.compile(r"(?<![\w&#])#(\w+)")
+# The names behind plain mentions (@bob; not @bob@host, whose form is the network's own) and Reddit's u/bob.
+_MENTIONED = re.compile(r"(?<![\w@/])@([A-Za-z0-9_][A-Za-z0-9_.-]*)(@[A-Za-z0-9.-]+)?")
+_REDDIT_NAME = re.compile(r"(?<![\w/])/?u/([A-Za-z0-9_-]+)")
 _SPACES = re.compile(r"[ \t]+")
 
 
@@ -27,6 +30,17 @@ def strip_mentions(text: str, *, reddit: bool = False) -> tuple[str, int]:
         count += more
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(lines).strip(), count
+
+
+def mentioned_names(text: str, *, reddit: bool = False) -> tuple[str, ...]:
+    """The account names `text` mentions (@bob, and u/bob on Reddit), de-duplicated in order; read before
+    `strip_mentions`, for the interaction graph only (they are hashed, never stored)."""
+    names: list[str] = []
+    if "@" in text:
+        names += [m.group(1).rstrip(".") for m in _MENTIONED.finditer(text) if not m.group(2)]
+    if reddit and "u/" in text:
+        names += _REDDIT_NAME.findall(text)
+    return tuple(dict.fromkeys(n for n in names if n))
 
 
 def hashtag(name: str) -> str:

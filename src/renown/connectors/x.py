@@ -19,7 +19,14 @@ from renown.connectors.jsonstream import (
     prepend,
 )
 from renown.connectors.layout import open_network_archive, refuse_layout
-from renown.connectors.text import hashtag, hashtags_in, strip_mentions, unescape_text, utc_from_format
+from renown.connectors.text import (
+    hashtag,
+    hashtags_in,
+    mentioned_names,
+    strip_mentions,
+    unescape_text,
+    utc_from_format,
+)
 from renown.domain.activity import (
     AccountProfile,
     Activity,
@@ -32,7 +39,7 @@ from renown.domain.activity import (
 from renown.domain.errors import ArchiveMalformed
 
 _WRAPPER = re.compile(rb"^\s*window\.YTD\.\w+\.part\d+\s*=\s*")
-_RETWEET = re.compile(r"^RT @[A-Za-z0-9_]+:\s*")
+_RETWEET = re.compile(r"^RT @([A-Za-z0-9_]+):\s*")
 _CREATED_AT = "%a %b %d %H:%M:%S %z %Y"
 # tweet.js was renamed tweets.js in 2022; large archives are split into numbered parts.
 _TWEET_FILES = (r"data/tweets(-part\d+)?\.js", r"data/tweet(-part\d+)?\.js")
@@ -110,7 +117,9 @@ def _activity(item: dict[str, Any], username: str) -> Activity:
     if not tweet_id or not (tweet_id.isascii() and tweet_id.isdigit()):
         raise ArchiveMalformed("a tweet has no id")
     full_text = unescape_text(opt_str(tweet.get("full_text")) or opt_str(tweet.get("text")) or "")
-    if _RETWEET.match(full_text):
+    others: list[str] = []
+    if retweeted := _RETWEET.match(full_text):
+        others.append(retweeted.group(1))
         kind, full_text = ActivityKind.RESHARE, _RETWEET.sub("", full_text, count=1)
     elif opt_str(tweet.get("in_reply_to_status_id_str")):
         kind = ActivityKind.REPLY
@@ -121,6 +130,9 @@ def _activity(item: dict[str, Any], username: str) -> Activity:
     tags = [opt_str(as_dict(h).get("text")) or "" for h in as_list(entities.get("hashtags"))]
     hashtags = tuple(dict.fromkeys(hashtag(t) for t in tags if t)) or hashtags_in(text)
     mentions = as_list(entities.get("user_mentions"))
+    # Whom the tweet answers, reshares or mentions: the screen names their own account.js calls `username`.
+    others.append(opt_str(tweet.get("in_reply_to_screen_name")) or "")
+    others += [opt_str(as_dict(m).get("screen_name")) or "" for m in mentions] or mentioned_names(full_text)
     return Activity(
         network=Network.X,
         external_id=tweet_id,
@@ -133,4 +145,5 @@ def _activity(item: dict[str, Any], username: str) -> Activity:
         replies=None,
         hashtags=hashtags,
         mentions=max(len(mentions), mentioned),
+        interacted_with=tuple(dict.fromkeys(o for o in others if o and o != username)),
     )

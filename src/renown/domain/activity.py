@@ -49,6 +49,9 @@ class Activity:
     replies: int | None = None
     hashtags: tuple[str, ...] = ()
     mentions: int = 0
+    # Other people's accounts this activity replies to, mentions or reshares, in the form their own
+    # archive's `AccountProfile.handle` takes. Memory only: hashed at import, never stored, logged or shown.
+    interacted_with: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +81,24 @@ class Coverage:
         return sorted(s.value for s in self.signals)
 
 
+# Another account whose post the member liked, or whom they followed, named as in `Activity.interacted_with`,
+# and when (None where the archive does not say).
+Reaction = tuple[str, datetime | None]
+
+
+def _no_reactions() -> Iterator[Reaction]:
+    return iter(())
+
+
 @dataclass(slots=True)
 class ParsedArchive:
-    """An archive read into memory-light parts; `activities` is a one-shot stream."""
+    """An archive read into memory-light parts; `activities` and `reactions` are one-shot streams."""
 
     account: AccountProfile
     activities: Iterator[Activity]
     coverage: Coverage
+    # The member's likes and follows of other accounts, read only for the interaction graph among members.
+    reactions: Iterator[Reaction] = field(default_factory=_no_reactions, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

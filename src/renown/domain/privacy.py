@@ -68,6 +68,24 @@ class ExtensionRefused(RenownError):
     code = "PRIVACY_REQUEST_EXTENSION_REFUSED"
 
 
+class AlreadyExtended(ExtensionRefused):
+    """Art. 12(3) allows one extension only."""
+
+    code = "ALREADY_EXTENDED"
+
+
+class ExtensionPastDue(ExtensionRefused):
+    """An extension must be recorded before the first deadline."""
+
+    code = "PAST_DUE"
+
+
+class InvalidExtension(ExtensionRefused):
+    """Not one or two months, no reason (or too long a one), or a request no longer open."""
+
+    code = "INVALID_EXTENSION"
+
+
 class ReauthenticationRequired(RenownError):
     """The step is sensitive and the session's authentication is too old: sign in again."""
 
@@ -138,15 +156,15 @@ class PrivacyRequest:
     def extended(self, *, months: int, reason: str, at: datetime) -> PrivacyRequest:
         """Return the request with its deadline extended once, by at most two months, before the first deadline."""
         if self.extension_reason is not None:
-            raise ExtensionRefused("the deadline was already extended once")
+            raise AlreadyExtended("the deadline was already extended once")
         if not self.is_open:
-            raise ExtensionRefused("only an open request can be extended")
+            raise InvalidExtension("only an open request can be extended")
         if not 1 <= months <= MAX_EXTENSION_MONTHS:
-            raise ExtensionRefused(f"an extension is one or {MAX_EXTENSION_MONTHS} months")
+            raise InvalidExtension(f"an extension is one or {MAX_EXTENSION_MONTHS} months")
         if not reason.strip() or len(reason) > MAX_REASON_CHARS:
-            raise ExtensionRefused(f"an extension needs a reason of at most {MAX_REASON_CHARS} characters")
+            raise InvalidExtension(f"an extension needs a reason of at most {MAX_REASON_CHARS} characters")
         if at >= self.original_due_at:
-            raise ExtensionRefused("an extension must be recorded before the first deadline")
+            raise ExtensionPastDue("an extension must be recorded before the first deadline")
         return replace(self, due_at=add_months(self.original_due_at, months), extension_reason=reason.strip())
 
     def days_left(self, *, now: datetime) -> float:

@@ -1,27 +1,15 @@
-"""Jobs of the consent ledger: the purge that follows a withdrawal, and the daily sweep of lapsed consents."""
+"""The daily sweep of lapsed consents (the purge that follows a withdrawal is in `jobs.scoring`)."""
 
 from __future__ import annotations
 
 import logging
-from uuid import UUID
 
-from renown.domain.activity import Network
-from renown.jobs.workflow import JobContext, JobHandler, Workflow, step
+from renown.jobs.workflow import JobContext, JobHandler
 from renown.services import consent
-from renown.storage.uow import SqlUnitOfWork
 
 logger = logging.getLogger(__name__)
 
 LAPSE_SWEEP = "consent.lapses"
-
-
-@step("purge_network_data")
-async def purge_network_data(ctx: JobContext, uow: SqlUnitOfWork) -> int:
-    payload = ctx.job.payload
-    return await consent.purge_network_data(uow, UUID(str(payload["member_id"])), Network(payload["network"]))
-
-
-PURGE_WORKFLOW = Workflow(consent.PURGE_JOB, (purge_network_data,))
 
 
 async def _sweep(ctx: JobContext) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
 from uuid import UUID, uuid5
 
 from renown.domain.errors import KeyUnavailable
@@ -23,6 +22,7 @@ from renown.jobs.workflow import JobContext, Step, Workflow, step
 from renown.services import exports
 from renown.services.erasure import certificate
 from renown.storage.erasure import ErasureRepository
+from renown.storage.interactions import MentionEdgeRepository
 from renown.storage.uow import SqlUnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,13 @@ async def delete_derived(ctx: JobContext, uow: SqlUnitOfWork) -> int:
 @step("delete_exports")
 async def delete_exports(ctx: JobContext, uow: SqlUnitOfWork) -> int:
     return await exports.delete_exports(uow, export_store(ctx.env.settings), member_id=await _member_of(uow, ctx))
+
+
+@step("delete_interaction_hashes")
+async def delete_interaction_hashes(ctx: JobContext, uow: SqlUnitOfWork) -> int:
+    """The keyed hashes of accounts the member's posts interacted with, and other members' hashes of the member's
+    own accounts (read from the linked accounts, so before those go)."""
+    return await MentionEdgeRepository(uow.connection).delete_for(await _member_of(uow, ctx))
 
 
 @step("suppress_handles")
@@ -150,6 +157,7 @@ ERASURE_STEPS: list[Step] = [
     _delete("delete_perk_claims", "perk_claim", "disclosure"),
     delete_exports,
     _delete("delete_consents", "consent_event"),
+    delete_interaction_hashes,
     suppress_handles,
     _delete("delete_linked_accounts", "linked_account"),
     delete_remaining,
@@ -170,21 +178,3 @@ def register_erasure_step(extra: Step, *, before: str = "delete_remaining") -> N
 def erasure_workflow(revoke: TokenRevoker | None = None) -> Workflow:
     """The erasure workflow; `revoke` unlinks the member's networks at their providers."""
     return request_workflow(RequestKind.ERASURE, (revoke_step(revoke), *ERASURE_STEPS))
-
-
-def notices_handler(send: Callable[[dict[str, Any]], Awaitable[bool]]) -> Callable[[JobContext], Awaitable[None]]:
-    """The job that delivers queued Art. 19 notices through `send`; undelivered ones make it retry."""
-    async def run(ctx: JobContext) -> None:
-        failed = 0
-        async with ctx.uow() as uow:
-            repository = ErasureRepository(uow.connection)
-            for notice in await repository.pending_notices():
-                if await send(notice):
-                    await repository.notice_delivered(notice["id"], at=uow.now())
-                else:
-                    await repository.notice_failed(notice["id"])
-                    failed += 1
-                await uow.commit()
-        if failed:
-            raise RuntimeError("some notices could not be delivered")
-    return run

@@ -3,30 +3,30 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
 from uuid import UUID
 
 from renown.connectors.archive import ArchiveLimits
 from renown.connectors.registry import PARSERS
+from renown.domain.notices import DELIVER_NOTICES
 from renown.jobs import export
-from renown.jobs.consent import LAPSE_HANDLER, LAPSE_SWEEP, PURGE_WORKFLOW
-from renown.jobs.erasure import TokenRevoker, erasure_workflow, notices_handler
+from renown.jobs.consent import LAPSE_HANDLER, LAPSE_SWEEP
+from renown.jobs.erasure import TokenRevoker, erasure_workflow
 from renown.jobs.imports import IMPORT_JOB_KIND, import_handler
+from renown.jobs.notices import NOTICE_SWEEP, delivery_handler
 from renown.jobs.objection import OBJECTION_WORKFLOW
 from renown.jobs.rectification import RECTIFICATION_WORKFLOW
-from renown.jobs.requests import DELIVER_NOTICES
 from renown.jobs.restriction import RESTRICTION_WORKFLOW
 from renown.jobs.schedule import DEFAULT_SCHEDULE, EXPIRE_EXPORTS, RESCORE, RETENTION_SWEEP, Recurring
 from renown.jobs.scoring import CONSENT_PURGE, rescore_handler
+from renown.jobs.topics import TOPICS_BACKFILL
 from renown.jobs.workflow import Environment, JobContext, JobHandler
-from renown.services.erasure import log_notice
+from renown.services.notices import NoticeTransport, inbox_only
 from renown.services.retention import retention_from_policies, sweep_retention
 
 logger = logging.getLogger(__name__)
 
-NoticeSender = Callable[[dict[str, Any]], Awaitable[bool]]
 
 
 def retention_handler(retention: Mapping[str, timedelta]) -> JobHandler:
@@ -49,7 +49,7 @@ def placeholder(kind: str) -> JobHandler:
 
 def default_handlers(
     env: Environment, *, retention: Mapping[str, timedelta] | None = None, revoke: TokenRevoker | None = None,
-    send_notice: NoticeSender = log_notice,
+    send_notice: NoticeTransport = inbox_only,
 ) -> dict[str, JobHandler]:
     """Every job kind the worker knows, by kind."""
     erasure = erasure_workflow(revoke)
@@ -59,13 +59,13 @@ def default_handlers(
         RECTIFICATION_WORKFLOW.kind: RECTIFICATION_WORKFLOW.handler(),
         OBJECTION_WORKFLOW.kind: OBJECTION_WORKFLOW.handler(),
         RESTRICTION_WORKFLOW.kind: RESTRICTION_WORKFLOW.handler(),
-        PURGE_WORKFLOW.kind: PURGE_WORKFLOW.handler(),
         LAPSE_SWEEP: LAPSE_HANDLER,
-        DELIVER_NOTICES: JobHandler(notices_handler(send_notice)),
+        DELIVER_NOTICES: delivery_handler(send_notice),
         RETENTION_SWEEP: retention_handler(retention_from_policies(env.policies) if retention is None else retention),
         EXPIRE_EXPORTS: JobHandler(export.expire),
         RESCORE: rescore_handler(),
         CONSENT_PURGE.kind: CONSENT_PURGE.handler(),
+        TOPICS_BACKFILL.kind: TOPICS_BACKFILL.handler(),
         IMPORT_JOB_KIND: import_handler(PARSERS, ArchiveLimits(
             max_archive_bytes=env.settings.max_archive_bytes,
             max_uncompressed_bytes=env.settings.max_uncompressed_bytes,
@@ -86,4 +86,4 @@ def linking_revoker(runtime: object) -> TokenRevoker | None:
 
 
 def default_schedule() -> tuple[Recurring, ...]:
-    return (*DEFAULT_SCHEDULE, Recurring("consent-lapses", LAPSE_SWEEP, timedelta(days=1)))
+    return (*DEFAULT_SCHEDULE, Recurring("consent-lapses", LAPSE_SWEEP, timedelta(days=1)), NOTICE_SWEEP)

@@ -7,13 +7,13 @@ import logging
 from collections.abc import Iterable
 from uuid import uuid5
 
+from renown.domain.notices import DELIVER_NOTICES, NoticeKind
 from renown.domain.privacy import RequestKind, RequestStatus
 from renown.jobs.workflow import JobContext, Step, Workflow, step
 from renown.services import privacy
 from renown.storage.erasure import ErasureRepository
+from renown.storage.notices import NoticeRepository
 from renown.storage.uow import SqlUnitOfWork
-
-DELIVER_NOTICES = "notices.deliver"
 
 logger = logging.getLogger(__name__)
 
@@ -54,12 +54,12 @@ def notify_recipients(kind: str) -> Step:
     async def run(ctx: JobContext, uow: SqlUnitOfWork) -> int:
         request = await uow.privacy.get(ctx.request_id)
         assert request is not None
-        repository = ErasureRepository(uow.connection)
-        recipients = await repository.recipients(request.member_id)
+        recipients = await ErasureRepository(uow.connection).recipients(request.member_id)
+        outbox = NoticeRepository(uow.connection, uow.vault)
         for recipient in recipients:
-            await repository.add_notice(
+            await outbox.add(
                 request_id=ctx.request_id, recipient=recipient["recipient"], recipient_ref=recipient["recipient_ref"],
-                kind=kind, reference=f"{recipient['context']}:{recipient['context_id']}", at=uow.now())
+                kind=NoticeKind(kind), reference=f"{recipient['context']}:{recipient['context_id']}", at=uow.now())
         if recipients:
             await uow.jobs.enqueue_once(uuid5(ctx.request_id, DELIVER_NOTICES), DELIVER_NOTICES, {}, at=uow.now())
         return len(recipients)

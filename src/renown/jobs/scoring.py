@@ -10,6 +10,7 @@ from renown.jobs.workflow import JobContext, JobHandler, Workflow, step
 from renown.services.consent import PURGE_JOB, purge_network_data
 from renown.services.rescore import rescore_population
 from renown.services.scoring import score_member_now
+from renown.services.topic_consent import purge_special_topics
 from renown.storage.uow import SqlUnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,13 @@ async def purge(ctx: JobContext, uow: SqlUnitOfWork) -> int:
     return await purge_network_data(uow, member_id, network)
 
 
+@step("purge_special_topics")
+async def purge_special(ctx: JobContext, uow: SqlUnitOfWork) -> int:
+    member_id, network = _scope(ctx)
+    # Special-category topics found under `special_topics` go once it is withdrawn, even if posts stay.
+    return await purge_special_topics(uow, member_id, network)
+
+
 @step("rescore_member")
 async def rescore_member(ctx: JobContext, uow: SqlUnitOfWork) -> int:
     member_id, _ = _scope(ctx)
@@ -41,4 +49,4 @@ async def rescore_member(ctx: JobContext, uow: SqlUnitOfWork) -> int:
     return 0 if await score_member_now(uow, member_id) is None else 1
 
 
-CONSENT_PURGE = Workflow(PURGE_JOB, (purge, rescore_member))
+CONSENT_PURGE = Workflow(PURGE_JOB, (purge, purge_special, rescore_member))

@@ -26,6 +26,8 @@ from renown.domain.member import MemberStatus
 from renown.domain.policies import INGESTION_PURPOSES, ConsentPurpose
 from renown.domain.receipts import kantara_receipt
 from renown.services.consent_gate import policies_of
+from renown.services.topic_consent import queue_backfill
+from renown.storage.interactions import MentionEdgeRepository
 from renown.storage.uow import SqlUnitOfWork
 
 PURGE_JOB = "consent_purge"
@@ -42,11 +44,12 @@ class Signer(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ConsentRecorded:
-    """The consent after a grant or withdrawal, its signed receipt, and the purge it queued."""
+    """The consent after a grant or withdrawal, its signed receipt, and the purge or topics backfill it queued."""
 
     consent: Consent
     receipt: str
     purge_job: UUID | None = None
+    backfill_job: UUID | None = None
 
 
 async def _active_member_ledger(uow: SqlUnitOfWork, member_id: UUID) -> ConsentLedger:
@@ -88,9 +91,11 @@ async def record_grant(
         return ConsentRecorded(current, last[0].receipt_jws)
     event = await _record(uow, ledger, signer=signer, purpose=purpose, network=network,
                           kind=ConsentEventType.GRANTED, method=method, language=language)
+    # Posts stored before a topics grant have no topics yet: a job finds them, committed with the grant.
+    backfill = await queue_backfill(uow, member_id, network, purpose)
     assert event.receipt_jws is not None
     return ConsentRecorded(Consent(network, purpose, ConsentState.GIVEN, event.occurred_at, event.notice_version,
-                                   event.expires_at), event.receipt_jws)
+                                   event.expires_at), event.receipt_jws, backfill_job=backfill)
 
 
 async def grant_consent(
@@ -151,9 +156,13 @@ async def withdraw_consent(
 async def _queue_purge_if_uncovered(
     uow: SqlUnitOfWork, member_id: UUID, network: Network | None, purpose: ConsentPurpose,
 ) -> UUID | None:
-    """Queue the purge, in the caller's transaction, once no consent that reads activities is left."""
-    if network is None or purpose not in INGESTION_PURPOSES:
+    """Queue the purge, in the caller's transaction, once no consent that reads activities is left (or, for
+    `special_topics`, at once: the special-category topics found under it go)."""
+    if network is None or purpose not in INGESTION_PURPOSES | {ConsentPurpose.SPECIAL_TOPICS}:
         return None
+    if purpose is ConsentPurpose.SPECIAL_TOPICS:
+        payload = {"member_id": str(member_id), "network": network.value, "purpose": purpose.value}
+        return await uow.jobs.enqueue(PURGE_JOB, payload, at=uow.now())
     ledger = await uow.consents.ledger(member_id)
     policies = policies_of(uow)
     if any(ledger.is_active(network, p, at=uow.now(), policies=policies) for p in INGESTION_PURPOSES):
@@ -235,5 +244,7 @@ async def purge_network_data(uow: SqlUnitOfWork, member_id: UUID, network: Netwo
         return 0
     # What was derived per activity goes with it (topics found at import), counted with the activities.
     derived = await uow.topics.delete_assignments(member_id, network)
+    # So are the keyed hashes of whom they interacted with, and the interactions among members those made.
+    derived += await MentionEdgeRepository(uow.connection).delete_network(member_id, network.value)
     return derived + await uow.activities.delete_for(member_id, network)
 

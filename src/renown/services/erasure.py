@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -14,8 +13,6 @@ from renown.domain.privacy import PrivacyRequest
 from renown.storage.erasure import ErasureRepository
 from renown.storage.uow import SqlUnitOfWork
 
-logger = logging.getLogger(__name__)
-
 CERTIFICATE_TYPE = "renown.erasure-certificate"
 # Execution-log steps whose counts are rows (or files) erased, as the certificate names the stores.
 ERASED_STORES = {
@@ -24,6 +21,7 @@ ERASED_STORES = {
     "delete_consents": "consent records and receipts", "delete_linked_accounts": "linked network accounts",
     "delete_remaining": "other records", "revoke_network_tokens": "network tokens revoked at the providers",
     "recompute_others": "other members whose scores counted this member's interactions (rescored)",
+    "delete_interaction_hashes": "keyed hashes of accounts in interactions, to and from this member",
 }
 
 
@@ -73,9 +71,3 @@ def certificate(
         ],
         "notified": [{"recipient": name, "notices": count} for name, count in sorted(notified.items())],
     }
-
-
-async def log_notice(notice: Mapping[str, Any]) -> bool:
-    """The default Art. 19 transport until a real one is wired: record that the notice left, by id only."""
-    logger.info("erasure notice %s handed to recipient kind %s", notice["id"], notice["recipient"])
-    return True

@@ -41,7 +41,8 @@ async def import_archive(
     # The consent gate, inside the import's transaction: without a consent that reads activities, nothing is stored.
     allowed = await ConsentGate.of(uow).require_ingestion(
         uow, member_id=member_id, network=network, also=(ConsentPurpose.SPECIAL_TOPICS,))
-    # Topics come from the plaintext here, in memory, before it is encrypted: never decrypted for them later.
+    # Topics come from the plaintext here, in memory, before it is encrypted (a `topics` consent given later
+    # is served by the `topics_backfill` job, which decrypts the stored posts once).
     topics = import_topics(uow.topics, member_id=member_id, network=network, allowed=allowed)
     now = uow.now()
     pending: asyncio.Task[None] | None = None
@@ -49,7 +50,7 @@ async def import_archive(
         cipher = await uow.vault.load(uow.connection, member_id)
         await uow.accounts.link(cipher, archive.account, at=now)
         encode, index_of = uow.activities.row_encoder(cipher, at=now), uow.activities.index_function(network)
-        edges = InteractionCollector.of(uow, member_id=member_id, network=network, own_handle=archive.account.handle)
+        edges = InteractionCollector.of(uow, member_id=member_id, archive=archive)
         imported = skipped = 0
         activities = iter(archive.activities)
         while chunk := list(itertools.islice(activities, BATCH)):

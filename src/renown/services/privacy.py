@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 from renown.domain.errors import NotFound
 from renown.domain.jobs import StepRecord
 from renown.domain.member import MemberStatus
+from renown.domain.notices import NoticeKind
 from renown.domain.privacy import (
     PrivacyRequest,
     ReauthenticationRequired,
@@ -20,7 +21,7 @@ from renown.domain.privacy import (
     is_recent_auth,
 )
 from renown.domain.scopes import Principal
-from renown.services import audit
+from renown.services import audit, notices
 from renown.storage.privacy import DuplicateOpenRequest
 from renown.storage.uow import SqlUnitOfWork
 
@@ -137,10 +138,14 @@ async def cancel_erasure(uow: SqlUnitOfWork, *, member_id: UUID) -> PrivacyReque
 async def extend_deadline(
     uow: SqlUnitOfWork, *, request_id: UUID, months: int, reason: str, actor: str = "admin",
 ) -> PrivacyRequest:
-    """Extend a request's deadline once (Art. 12(3)), before the first deadline, with a reason; audited."""
+    """Extend a request's deadline once (Art. 12(3)), before the first deadline, with a reason; audited, and
+    the member is told of it and why (a notice to their inbox, written in the same transaction)."""
     request = await _locked(uow, request_id)
     extended = request.extended(months=months, reason=reason, at=uow.now())
     await uow.privacy.save(extended)
+    notice_id = await notices.announce_to_member(uow, request=extended, kind=NoticeKind.EXTENSION)
+    await audit.record(uow, actor=actor, action="privacy_request.extension_announced", member_id=request.member_id,
+                       detail={"request_id": str(request.id), "notice_id": str(notice_id)})
     # The reason is free text an officer typed: it stays on the request, out of the audit trail.
     await audit.record(uow, actor=actor, action="privacy_request.extended", member_id=request.member_id, detail={
         "request_id": str(request.id), "kind": request.kind.value, "months": months,

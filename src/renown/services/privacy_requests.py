@@ -9,12 +9,14 @@ from typing import Any
 from uuid import UUID
 
 from renown.domain.jobs import StepRecord
+from renown.domain.notices import NoticeKind
 from renown.domain.policies import Policies
 from renown.domain.privacy import PrivacyRequest, RequestKind
 from renown.domain.scopes import Principal
 from renown.services import audit, privacy, restriction
 from renown.services.exports import ExportDownloads
 from renown.storage.audit import AuditEntry
+from renown.storage.notices import NoticeRepository
 from renown.storage.uow import SqlUnitOfWork
 
 
@@ -30,6 +32,14 @@ class RequestView:
     steps: list[StepRecord]
     download_url: str | None
     certificate: str | None
+
+
+@dataclass(frozen=True)
+class ExtensionGranted:
+    """An extended request, and the notice that tells its member."""
+
+    request: PrivacyRequest
+    notice_id: UUID
 
 
 @dataclass
@@ -109,9 +119,14 @@ class PrivacyRequests:
         async with self.uow_factory() as uow:
             return await privacy.at_risk_requests(uow, within=within)
 
-    async def extend(self, *, request_id: UUID, months: int, reason: str) -> PrivacyRequest:
+    async def extend(self, *, request_id: UUID, months: int, reason: str, actor: str = "admin") -> ExtensionGranted:
+        """Extend a request's deadline once (Art. 12(3)); the member is sent a notice with the reason."""
         async with self.uow_factory() as uow:
-            return await privacy.extend_deadline(uow, request_id=request_id, months=months, reason=reason)
+            extended = await privacy.extend_deadline(uow, request_id=request_id, months=months, reason=reason,
+                                                     actor=actor)
+            sent = [n for n in await NoticeRepository(uow.connection, uow.vault).of_request(request_id)
+                    if n.kind is NoticeKind.EXTENSION]
+        return ExtensionGranted(extended, sent[-1].id)
 
     async def audit_log(
         self, *, member_id: UUID | None = None, action: str | None = None, before_id: int | None = None,

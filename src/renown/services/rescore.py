@@ -65,7 +65,7 @@ async def rescore_population(
     async with uow_factory() as uow:
         now = uow.now()
         with report.timed("read"):
-            snapshot = await _read(uow, now)
+            snapshot = await _read(uow, now, report)
             stored = await uow.scores.latest_calibration()
     report.members = len(snapshot.everyone)
     scores: PopulationScores | None = None
@@ -81,7 +81,7 @@ async def rescore_population(
     return report
 
 
-async def _read(uow: SqlUnitOfWork, now: datetime) -> Snapshot:
+async def _read(uow: SqlUnitOfWork, now: datetime, report: RescoreReport) -> Snapshot:
     conn, since = uow.connection, window_start(now)
     keys = await reads.member_keys(conn)
     account_members, account_numbers = await reads.account_rows(conn)
@@ -89,7 +89,8 @@ async def _read(uow: SqlUnitOfWork, now: datetime) -> Snapshot:
     for text, code in zip(account_members, account_numbers[:, 0].astype(int).tolist(), strict=True):
         if text in keys and code >= 0:
             networks_of.setdefault(keys[text], set()).add(NETWORKS[code])
-    allowed = await population_eligibility(uow, networks_of)
+    with report.timed("read.gate"):  # part of "read": the consent gate of the whole population
+        allowed = await population_eligibility(uow, networks_of)
     return build_snapshot(
         keys, allowed, now=now,
         activities=await reads.activity_rows(conn, since=since, until=now),

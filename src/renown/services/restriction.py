@@ -10,14 +10,11 @@ from datetime import datetime
 from uuid import UUID, uuid5
 
 from renown.domain.errors import NotFound
+from renown.domain.notices import DELIVER_NOTICES, MEMBER_RECIPIENT, NoticeKind
 from renown.domain.privacy import IllegalTransition, PrivacyRequest, RequestKind, RequestStatus
 from renown.services import audit, privacy
-from renown.storage.erasure import ErasureRepository
+from renown.storage.notices import NoticeRepository
 from renown.storage.uow import SqlUnitOfWork
-
-DELIVER_NOTICES = "notices.deliver"  # the outbox job of `jobs.requests`, which services may not import
-LIFT_NOTICE = "restriction_lift"
-MEMBER_RECIPIENT = "member"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +43,11 @@ async def lift_restriction(uow: SqlUnitOfWork, *, member_id: UUID, actor: str = 
         if not request.can_become(RequestStatus.LIFTED):  # its job is mid-run: lifted once it completes
             raise IllegalTransition(request.kind, request.status, RequestStatus.LIFTED)
     announced_at = uow.now()
-    notices = ErasureRepository(uow.connection)
+    outbox = NoticeRepository(uow.connection, uow.vault)
     for request in standing:
         # The notice and its audit event are written before the flag changes, so no lift exists unannounced.
-        await notices.add_notice(request_id=request.id, recipient=MEMBER_RECIPIENT, recipient_ref=str(member_id),
-                                 kind=LIFT_NOTICE, reference=None, at=announced_at)
+        await outbox.add(request_id=request.id, recipient=MEMBER_RECIPIENT, recipient_ref=str(member_id),
+                         kind=NoticeKind.RESTRICTION_LIFT, reference=None, at=announced_at)
         await audit.record(uow, actor=actor, action="privacy_request.restriction_lift_announced", member_id=member_id,
                            detail={"request_id": str(request.id), "announced_at": announced_at.isoformat()})
     await uow.jobs.enqueue_once(uuid5(standing[0].id, DELIVER_NOTICES), DELIVER_NOTICES, {}, at=announced_at)

@@ -1,7 +1,7 @@
 """Who may be scored, on which networks, and whose topics may be found: the consent gate's rules, per member.
 
-One ledger read answers every network and purpose at once, so the batch can ask for a whole
-population in a few queries. Restriction and objection (privacy requests) stop scoring entirely.
+One ledger read answers every network and purpose of a member; for the batch, the database folds
+the whole population's ledgers in one query. Restriction and objection (privacy requests) stop scoring entirely.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from uuid import UUID, uuid4
 
 from renown.domain.activity import Network
 from renown.domain.consent import ConsentEvent, ConsentEventType, ConsentLedger, ConsentMethod, permits
-from renown.domain.member import Member
-from renown.domain.policies import ConsentPurpose, Policies
+from renown.domain.influence.columns import NETWORK_CODE
+from renown.domain.member import AgeBracket, Member, MemberStatus
+from renown.domain.policies import ConsentPurpose, Policies, may_score
 from renown.services.consent_gate import policies_of
+from renown.storage import scoring_reads as reads
 from renown.storage.uow import SqlUnitOfWork
-
-CHUNK = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,22 +58,51 @@ async def member_eligibility(uow: SqlUnitOfWork, member_id: UUID) -> Eligibility
     return eligibility(member, ledger, Network, at=uow.now(), policies=policies_of(uow))
 
 
+SCORING_PURPOSES = (ConsentPurpose.SCORING, ConsentPurpose.TOPICS, ConsentPurpose.SPECIAL_TOPICS)
+
+
 async def population_eligibility(
     uow: SqlUnitOfWork, networks_of: Mapping[UUID, Iterable[Network]],
 ) -> dict[UUID, Eligibility]:
-    """`member_eligibility` for many members (on the networks they linked), a few queries per 2,000 members."""
+    """`member_eligibility` for many members (on the networks they linked), from two set-based queries.
+
+    The database folds every ledger at once (`scoring_reads.consents_in_force`: each scope's latest event,
+    expiry, notice versions, member status and minimum age) into one mask per member, decoded here.
+    """
     stopped = await uow.scores.all_stopped()
     policies, now = policies_of(uow), uow.now()
-    ids = [m for m in networks_of if m not in stopped]
-    out: dict[UUID, Eligibility] = dict.fromkeys(stopped & set(networks_of), NONE)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        members = await uow.consents.members(chunk)
-        ledgers = await uow.consents.ledgers(chunk)
-        for member_id in chunk:
-            out[member_id] = eligibility(members.get(member_id), ledgers[member_id], networks_of[member_id],
-                                         at=now, policies=policies)
+    old_enough = tuple(b.value for b in AgeBracket
+                       if may_score(Member(uuid4(), None, b, MemberStatus.ACTIVE, now), policies))
+    scopes = [reads.ConsentScope(p.value, tuple(current_notice_versions(policies, p, at=now)),
+                                 policies.purpose(p).per_network, old_enough if policies.purpose(p).profiling else None)
+              for p in SCORING_PURPOSES]
+    masks = dict(await reads.consents_in_force(uow.connection, scopes, now=now))
+    decoded: dict[tuple[int, frozenset[Network]], Eligibility] = {}
+    out: dict[UUID, Eligibility] = {}
+    for member_id, networks in networks_of.items():
+        mask = 0 if member_id in stopped else masks.get(member_id, 0)
+        if not mask:
+            out[member_id] = NONE
+            continue
+        linked = frozenset(networks)
+        found = decoded.get((mask, linked))
+        if found is None:
+            found = decoded[(mask, linked)] = _decode(mask, linked)
+        out[member_id] = found
     return out
+
+
+def _decode(mask: int, linked: frozenset[Network]) -> Eligibility:
+    """The eligibility a `consents_in_force` mask grants on the linked networks."""
+    def allowed(purpose: ConsentPurpose) -> frozenset[Network]:
+        index = SCORING_PURPOSES.index(purpose)
+        if mask & reads.scope_bit(index, len(NETWORK_CODE)):  # given once for every network
+            return linked
+        return frozenset(n for n in linked if mask & reads.scope_bit(index, NETWORK_CODE[n]))
+
+    topics = allowed(ConsentPurpose.TOPICS)
+    # Sensitive topics widen the topics purpose: only where topics are allowed too.
+    return Eligibility(allowed(ConsentPurpose.SCORING), topics, allowed(ConsentPurpose.SPECIAL_TOPICS) & topics)
 
 
 def current_notice_versions(policies: Policies, purpose: ConsentPurpose, *, at: datetime) -> list[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
+from renown.domain.member import Member
 from renown.domain.policies import ConsentPurpose
 from renown.domain.scoring import (
     LeaderboardPage,
@@ -55,6 +56,17 @@ def topic_names(slug: str) -> tuple[str, str]:
     return found.name_en, found.name_fr
 
 
+async def own_views(uow: SqlUnitOfWork, member_ids: Iterable[UUID]) -> dict[UUID, MemberScoring]:
+    """Members' own views: no score while a restriction or objection stops processing; every topic."""
+    ids = list(dict.fromkeys(member_ids))
+    stopped = await uow.scores.processing_stopped(ids)
+    out = {}
+    for member_id in ids:
+        score = None if member_id in stopped else await uow.scores.latest(member_id)
+        out[member_id] = MemberScoring(score, await uow.topics.of_member(member_id, include_hidden=True))
+    return out
+
+
 @dataclass(frozen=True)
 class ScoringViews:
     """The scoring reads and the hide-topic use case, bound to a unit-of-work factory (one per call)."""
@@ -63,14 +75,19 @@ class ScoringViews:
 
     async def own(self, member_ids: Iterable[UUID]) -> dict[UUID, MemberScoring]:
         """Several members' own views in one unit of work (the API's loader batches through this)."""
-        ids = list(dict.fromkeys(member_ids))
         async with self.uow_factory() as uow:
-            stopped = await uow.scores.processing_stopped(ids)
-            out = {}
-            for member_id in ids:
-                score = None if member_id in stopped else await uow.scores.latest(member_id)
-                out[member_id] = MemberScoring(score, await uow.topics.of_member(member_id, include_hidden=True))
-            return out
+            return await own_views(uow, member_ids)
+
+    async def member_with_own_view(self, subject: str) -> tuple[Member, MemberScoring] | None:
+        """The registered, not erased, member a token names and their own view, in one unit of work.
+
+        `me { score topics }` needs both; reading them in one transaction saves a round trip per request.
+        """
+        async with self.uow_factory() as uow:
+            member = await uow.members.by_subject(subject)
+            if member is None or member.is_erased:
+                return None
+            return member, (await own_views(uow, [member.id]))[member.id]
 
     async def history(self, member_id: UUID, *, days: int) -> list[ScorePoint]:
         """The member's daily points over the last `days` days (at most MAX_HISTORY_DAYS)."""

@@ -1,4 +1,8 @@
-"""Topics assigned at import, from each post's plaintext while it is still in memory, before encryption."""
+"""Topics assigned at import, from each post's plaintext while it is still in memory, before encryption.
+
+The same finder serves the backfill after a late `topics` grant (`services.topic_consent`), the one
+time stored posts are decrypted for topics.
+"""
 
 from __future__ import annotations
 
@@ -24,11 +28,15 @@ class ImportTopics:
     allow_special: bool
     matcher: TopicMatcher
 
-    def rows(self, activity_id: Any, activity: Activity) -> list[tuple[Any, ...]]:
-        """The `activity_topic` rows of one activity (`activity_id` as its row holds it); none for reshares."""
+    def found(self, activity: Activity) -> list[tuple[str, float]]:
+        """The (slug, weight) topics of one activity, strongest first; none for reshares."""
         if activity.kind is ActivityKind.RESHARE:  # someone else's words say little of the member's expertise
             return []
-        found = self.matcher.assign_topics(activity.text, activity.hashtags, allow_special=self.allow_special)
+        return self.matcher.assign_topics(activity.text, activity.hashtags, allow_special=self.allow_special)
+
+    def rows(self, activity_id: Any, activity: Activity) -> list[tuple[Any, ...]]:
+        """The `activity_topic` rows of one activity (`activity_id` as its row holds it); none for reshares."""
+        found = self.found(activity)
         return self.repository.assignment_rows(activity_id, self.member_id, self.network, found) if found else []
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -78,29 +78,6 @@ class ErasureRepository:
             DISCLOSURES.c.recipient, DISCLOSURES.c.recipient_ref, DISCLOSURES.c.context, DISCLOSURES.c.context_id,
         ).where(DISCLOSURES.c.member_id == member_id).order_by(DISCLOSURES.c.disclosed_at))
         return [dict(r._mapping) for r in rows]
-
-    async def add_notice(
-        self, *, request_id: UUID, recipient: str, recipient_ref: str, kind: str, reference: str | None, at: datetime,
-    ) -> UUID:
-        notice_id = uuid4()
-        await self._conn.execute(sa.insert(NOTICES).values(
-            id=notice_id, request_id=request_id, recipient=recipient, recipient_ref=recipient_ref, kind=kind,
-            reference=reference, created_at=at, attempts=0))
-        return notice_id
-
-    async def pending_notices(self, *, limit: int = 100) -> list[dict[str, Any]]:
-        rows = await self._conn.execute(sa.select(NOTICES).where(NOTICES.c.delivered_at.is_(None))
-                                        .order_by(NOTICES.c.created_at).limit(limit))
-        return [dict(r._mapping) for r in rows]
-
-    async def notice_delivered(self, notice_id: UUID, *, at: datetime) -> None:
-        """Mark a notice delivered and forget whom and what it was about: the recipient has it now."""
-        await self._conn.execute(sa.update(NOTICES).where(NOTICES.c.id == notice_id).values(
-            delivered_at=at, reference=None, recipient_ref="", attempts=NOTICES.c.attempts + 1))
-
-    async def notice_failed(self, notice_id: UUID) -> None:
-        await self._conn.execute(sa.update(NOTICES).where(NOTICES.c.id == notice_id).values(
-            attempts=NOTICES.c.attempts + 1))
 
     async def notices_of(self, request_id: UUID) -> list[dict[str, Any]]:
         rows = await self._conn.execute(sa.select(NOTICES).where(NOTICES.c.request_id == request_id))

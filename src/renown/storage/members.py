@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from renown.domain.activity import AccountProfile, LinkedAccount, Network
 from renown.domain.member import AgeBracket, Member, MemberStatus
+from renown.storage.interactions import MentionEdgeRepository
 from renown.storage.tables import metadata
 from renown.storage.vault import MemberCipher, Vault
 
@@ -99,6 +100,8 @@ class AccountRepository:
             # A source that does not state these counts (a live link, an older archive) leaves them as they were.
             kept = {k: v for k, v in values.items() if v is not None or k not in _ARCHIVE_COUNTS}
             await self._conn.execute(sa.update(ACCOUNTS).where(ACCOUNTS.c.id == account_id).values(**kept))
+        # Members whose imports named this account before it was linked now count as interacting with its owner.
+        await MentionEdgeRepository(self._conn).resolve(target=member_id)
         return account_id
 
     async def for_members(self, member_ids: list[UUID]) -> dict[UUID, list[LinkedAccount]]:

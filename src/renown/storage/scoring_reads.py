@@ -7,7 +7,7 @@ per row. Times come out as POSIX seconds computed by the database.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from renown.domain.activity import AccountProfile, Activity, ActivityKind, Network
+from renown.domain.consent import ConsentEventType
 from renown.domain.influence.columns import KIND_CODE, NETWORK_CODE, FloatArray
+from renown.domain.member import MemberStatus
 from renown.storage.tables import metadata
 
 ACTIVITIES = metadata.tables["activity"]
@@ -26,6 +28,7 @@ ACCOUNTS = metadata.tables["linked_account"]
 TOPICS = metadata.tables["activity_topic"]
 INTERACTIONS = metadata.tables["interaction"]
 MEMBERS = metadata.tables["member"]
+EVENTS = metadata.tables["consent_event"]
 PARTITION = 50_000
 _UNIX_JULIAN_DAY = 2440587.5
 
@@ -48,6 +51,17 @@ def network_code(column: Any) -> sa.ColumnElement[int]:
 
 def kind_code(column: Any) -> sa.ColumnElement[int]:
     return sa.case({k.value: code for k, code in KIND_CODE.items()}, value=column, else_=-1)
+
+
+@dataclass(frozen=True)
+class ConsentScope:
+    """A purpose as `consents_in_force` checks it: the notice versions a grant still stands under, whether it
+    is kept per network, and the age brackets that may be profiled (None: any age)."""
+
+    purpose: str
+    notice_versions: tuple[str, ...]
+    per_network: bool
+    age_brackets: tuple[str, ...] | None
 
 
 @dataclass(frozen=True, repr=False)
@@ -95,6 +109,50 @@ async def activity_rows(conn: AsyncConnection, *, since: datetime, until: dateti
         parts.append(np.array([r[3:] for r in part], np.float64).reshape(len(part), 6))
     numbers = np.concatenate(parts) if parts else np.zeros((0, 6))
     return ActivityRows(member, ids, topic, numbers)
+
+
+def scope_bit(purpose: int, network: int) -> int:
+    """The bit of one consent scope in `consents_in_force`'s masks: `network` is a `NETWORK_CODE`, or
+    `len(NETWORK_CODE)` for a consent given once for every network."""
+    return 1 << (purpose * (len(NETWORK_CODE) + 1) + network)
+
+
+async def consents_in_force(
+    conn: AsyncConnection, purposes: Sequence[ConsentScope], *, now: datetime,
+) -> list[tuple[UUID, int]]:
+    """Each active member with consents of `purposes` in force at `now`, and a mask of them (`scope_bit`, the
+    purpose by its position in `purposes`).
+
+    The ledger's fold for the whole population in one query: a scope's consent is in force when its latest
+    event is a grant, unexpired, under one of the purpose's notice versions that still stand, kept per network
+    or once as the purpose says, of a member old enough if the purpose profiles.
+    """
+    e, m = EVENTS, MEMBERS
+    latest = sa.select(
+        e.c.member_id, e.c.network, e.c.purpose, e.c.event, e.c.expires_at, e.c.notice_version,
+        sa.func.row_number().over(partition_by=(e.c.member_id, e.c.network, e.c.purpose),
+                                  order_by=(e.c.occurred_at.desc(), e.c.id.desc())).label("position"),
+    ).where(e.c.purpose.in_([p.purpose for p in purposes])).subquery("latest")
+    standing = sa.or_(sa.false(), *(
+        sa.and_(latest.c.purpose == p.purpose, latest.c.notice_version.in_(list(p.notice_versions)),
+                latest.c.network.is_not(None) if p.per_network else latest.c.network.is_(None),
+                m.c.age_bracket.in_(list(p.age_brackets)) if p.age_brackets is not None else sa.true())
+        for p in purposes if p.notice_versions))
+    networks = len(NETWORK_CODE)
+    purpose_bit = sa.case({p.purpose: scope_bit(i, 0) for i, p in enumerate(purposes)}, value=latest.c.purpose,
+                          else_=0)
+    network_bit = sa.case({n.value: 1 << code for n, code in NETWORK_CODE.items()}, value=latest.c.network,
+                          else_=1 << networks)
+    mask = sa.cast(sa.func.sum(purpose_bit * network_bit), sa.BigInteger)
+    query = (
+        sa.select(latest.c.member_id, mask)
+        .join(m, m.c.id == latest.c.member_id)
+        .where(latest.c.position == 1, latest.c.event == ConsentEventType.GRANTED.value,
+               sa.or_(latest.c.expires_at.is_(None), latest.c.expires_at > now), standing,
+               m.c.status == MemberStatus.ACTIVE.value)
+        .group_by(latest.c.member_id)
+    )
+    return [(r[0], int(r[1])) for r in await _rows(conn, query)]
 
 
 async def account_rows(conn: AsyncConnection) -> tuple[list[str], FloatArray]:

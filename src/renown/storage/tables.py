@@ -251,6 +251,27 @@ class InteractionRow(SQLModel, table=True):
     first_at: datetime = _when()
 
 
+class MentionEdgeRow(SQLModel, table=True):
+    """How many of a member's activities on a network replied to, mentioned or reshared one other account
+    (`count`), and how many of its posts they liked or whether they follow it (`reactions`, as the last archive
+    listed them), that account named only by the keyed blind index its owner's handle would have
+    (`linked_account.handle_index`)."""
+
+    __tablename__ = "mention_edge"
+    __table_args__ = (
+        sa.UniqueConstraint("member_id", "network", "target_handle_index", name="uq_mention_edge_target"),
+        sa.Index("ix_mention_edge_target", "network", "target_handle_index"),
+    )
+
+    id: UUID = Field(primary_key=True)
+    member_id: UUID = Field(foreign_key="member.id")
+    network: str = Field(max_length=16)
+    target_handle_index: bytes = _blob()
+    count: int
+    reactions: int = 0
+    first_at: datetime = _when()
+
+
 OPEN_REQUEST_WHERE = "status IN ('pending', 'awaiting_grace', 'in_progress', 'failed') AND kind <> 'rectification'"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -170,3 +170,75 @@ class TopicRepository:
         if network is not None:
             query = query.where(t.c.network == network.value)
         return (await self._conn.execute(query)).rowcount or 0
+
+    async def slugs_of(self, activity_ids: Collection[UUID]) -> dict[UUID, list[str]]:
+        """The stored topics of these activities, by rank (activities without any are left out)."""
+        t = ACTIVITY_TOPICS
+        out: dict[UUID, list[str]] = {}
+        if not activity_ids:
+            return out
+        rows = await self._conn.execute(sa.select(t.c.activity_id, t.c.topic)
+                                        .where(t.c.activity_id.in_(list(activity_ids)))
+                                        .order_by(t.c.activity_id, t.c.rank))
+        for row in rows:
+            out.setdefault(row.activity_id, []).append(row.topic)
+        return out
+
+    async def reassign(
+        self, member_id: UUID, network: Network, found: Mapping[UUID, Sequence[tuple[str, float]]],
+    ) -> int:
+        """Make each activity's stored topics what `found` says (by activity id); return rows written.
+
+        Activities whose stored topics already are those found are left alone, so running it again writes nothing.
+        """
+        stored = await self.slugs_of(list(found))
+        changed = [a for a, topics in found.items() if stored.get(a, []) != [slug for slug, _ in topics]]
+        if not changed:
+            return 0
+        t = ACTIVITY_TOPICS
+        await self._conn.execute(sa.delete(t).where(t.c.activity_id.in_(changed)))
+        rows = [row for a in changed
+                for row in self.assignment_rows(a.hex if self._sqlite else a, member_id, network, found[a])]
+        await self.insert_rows(rows)
+        return len(rows)
+
+    async def delete_special(
+        self, member_id: UUID, network: Network, special: Collection[str], *, expertise: bool,
+    ) -> int:
+        """Delete the member's special-category topics found on `network`'s activities, and with `expertise`
+        their expertise rows too (hidden flags included); return rows deleted.
+
+        What stays of an activity's topics is ranked again with weights summing to 1, as the matcher
+        would have left it without those topics.
+        """
+        t, m, wanted = ACTIVITY_TOPICS, MEMBER_TOPICS, list(special)
+        if not wanted:
+            return 0
+        mine = sa.and_(t.c.member_id == member_id, t.c.network == network.value)
+        touched = [r.activity_id for r in await self._conn.execute(
+            sa.select(t.c.activity_id).where(mine, t.c.topic.in_(wanted)).distinct())]
+        deleted = (await self._conn.execute(sa.delete(t).where(mine, t.c.topic.in_(wanted)))).rowcount or 0
+        if expertise:
+            deleted += (await self._conn.execute(
+                sa.delete(m).where(m.c.member_id == member_id, m.c.topic.in_(wanted)))).rowcount or 0
+        if touched:
+            await self._renormalize(touched)
+        return deleted
+
+    async def _renormalize(self, activity_ids: list[UUID]) -> None:
+        t = ACTIVITY_TOPICS
+        rows = (await self._conn.execute(sa.select(t.c.id, t.c.activity_id, t.c.weight)
+                                         .where(t.c.activity_id.in_(activity_ids))
+                                         .order_by(t.c.activity_id, t.c.rank))).all()
+        totals: dict[UUID, float] = {}
+        for r in rows:
+            totals[r.activity_id] = totals.get(r.activity_id, 0.0) + float(r.weight)
+        ranks: dict[UUID, int] = {}
+        updates = []
+        for r in rows:
+            rank = ranks[r.activity_id] = ranks.get(r.activity_id, -1) + 1
+            updates.append({"row": r.id, "new_rank": rank, "new_weight": float(r.weight) / totals[r.activity_id]})
+        if updates:
+            await self._conn.execute(
+                sa.update(t).where(t.c.id == sa.bindparam("row"))
+                .values(rank=sa.bindparam("new_rank"), weight=sa.bindparam("new_weight")), updates)

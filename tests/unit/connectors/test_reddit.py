@@ -34,6 +34,7 @@ def test_reads_posts_then_comments(tmp_path: Path) -> None:
             published_at=datetime(2024, 1, 1, 12, 0, tzinfo=UTC),
             text="Title 0\n\nTomatoes & basil",
             url="https://www.reddit.com/r/gardening/comments/p00000/title/",
+            likes=0,  # no gildings
             hashtags=("gardening",),
         ),
         Activity(
@@ -43,17 +44,19 @@ def test_reads_posts_then_comments(tmp_path: Path) -> None:
             published_at=datetime(2024, 1, 1, 13, 0, tzinfo=UTC),
             text="Thanks, agreed on #compost 0",
             url="https://www.reddit.com/r/Python/comments/p00000/title/c00000/",
+            likes=1,  # one gilding
             hashtags=("python", "compost"),
             mentions=1,
         ),
     ]
+    assert [a.interacted_with for a in activities] == [(), (OTHER_HANDLE,)]
 
 
 def test_reads_the_account_name_and_nothing_of_the_pii_files(tmp_path: Path) -> None:
     parsed = parse_reddit(build_reddit_archive(tmp_path, handle="alice_example"), LIMITS)
     activities = list(parsed.activities)
     assert parsed.account == AccountProfile(network=Network.REDDIT, handle="alice_example", karma=42)
-    assert parsed.coverage.signals == {Signal.OWN_POSTS}
+    assert parsed.coverage.signals == {Signal.OWN_POSTS, Signal.RECEIVED_LIKES}  # the gildings column
     everything = repr(activities) + repr(parsed.account)
     for secret in (OTHER_HANDLE, "192.0.2.1", "alice@example.org"):
         assert secret not in everything
@@ -61,7 +64,7 @@ def test_reads_the_account_name_and_nothing_of_the_pii_files(tmp_path: Path) -> 
 
 def test_scores_become_likes_when_the_export_has_them(tmp_path: Path) -> None:
     parsed = parse_reddit(build_reddit_archive(tmp_path, posts=2, comments=1, scores=True), LIMITS)
-    assert [a.likes for a in parsed.activities] == [0, 10, 0]
+    assert [a.likes for a in parsed.activities] == [0, 10, 1]  # the comment: score -2 read as 0, one gilding
     assert parsed.coverage.signals == {Signal.OWN_POSTS, Signal.RECEIVED_LIKES}
 
 

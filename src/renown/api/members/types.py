@@ -17,6 +17,7 @@ from renown.domain.member import AgeBracket, Member
 
 if TYPE_CHECKING:
     from renown.api.consent.types import ConsentNode
+    from renown.api.notices.types import MemberNoticeConnection
     from renown.api.privacy.types import PrivacyRequestNode
     from renown.api.scoring.types import ScoreNode, ScorePointNode, TopicExpertiseNode
 
@@ -122,6 +123,15 @@ class MemberType:
         from renown.api.privacy.types import member_privacy_requests  # noqa: PLC0415 - keeps imports acyclic
 
         return await member_privacy_requests(info, self.member_id)
+
+    @strawberry.field(permission_classes=IsMember,
+                      description="Notices to you about your privacy requests, newest first (at most 100 a page).")
+    async def notices(
+        self, info: Info, first: int = 20, after: str | None = None,
+    ) -> Annotated[MemberNoticeConnection, strawberry.lazy("renown.api.notices.types")]:
+        from renown.api.notices.types import member_notices  # noqa: PLC0415 - keeps imports acyclic
+
+        return await member_notices(info, self.member_id, first, after)
 
     @strawberry.field(description="Signed Kantara consent receipts (compact JWS) of every grant and withdrawal.")
     async def consent_receipts(self, info: Info) -> list[str]:

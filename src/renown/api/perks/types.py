@@ -19,6 +19,8 @@ from renown.services.perks import PerkOffer
 
 @strawberry.type(description="A member's claim as the brand sees it: the handle and score band, nothing else.")
 class PerkClaimNode:
+    id: strawberry.ID = strawberry.field(
+        description="The claim's pseudonymous id: what notices about it (`brandNotices`) name it by.")
     network: Network | None = strawberry.field(description="The network of the handle; null once the member erased.")
     handle: str | None = strawberry.field(description="The member's handle there; null once the member erased.")
     score_band: str | None = strawberry.field(description='The score band at claim time, e.g. "70-79".')
@@ -26,8 +28,8 @@ class PerkClaimNode:
 
     @classmethod
     def from_claim(cls, claim: PerkClaim) -> PerkClaimNode:
-        return cls(network=claim.network, handle=claim.handle, score_band=claim.score_band,
-                   claimed_at=claim.claimed_at)
+        return cls(id=strawberry.ID(str(claim.id)), network=claim.network, handle=claim.handle,
+                   score_band=claim.score_band, claimed_at=claim.claimed_at)
 
 
 @strawberry.type

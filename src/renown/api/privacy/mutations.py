@@ -12,15 +12,23 @@ import strawberry
 from renown.api.context import Info
 from renown.api.errors import NotRegistered, RequestRefused
 from renown.api.members.queries import subject_of
-from renown.api.permissions import IsMember
-from renown.api.privacy.types import PrivacyRequestNode, RestrictionLifted, privacy_requests
-from renown.domain.errors import RenownError
+from renown.api.permissions import IsAdmin, IsMember
+from renown.api.privacy.types import (
+    ExtensionRefusedError,
+    PrivacyRequestExtended,
+    PrivacyRequestNode,
+    RestrictionLifted,
+    privacy_requests,
+)
+from renown.domain.errors import NotFound, RenownError
 from renown.domain.privacy import PrivacyRequest
 
 PrivacyRequestResult = Annotated[
     PrivacyRequestNode | NotRegistered | RequestRefused, strawberry.union("PrivacyRequestResult")]
 LiftRestrictionResult = Annotated[
     RestrictionLifted | NotRegistered | RequestRefused, strawberry.union("LiftRestrictionResult")]
+ExtendPrivacyRequestResult = Annotated[
+    PrivacyRequestExtended | ExtensionRefusedError, strawberry.union("ExtendPrivacyRequestResult")]
 
 
 async def _submit(
@@ -94,3 +102,22 @@ class PrivacyMutations:
                          description="Object to profiling (Art. 21): scoring stops and your score is withdrawn.")
     async def object_to_profiling(self, info: Info) -> PrivacyRequestResult:
         return await _submit(info, lambda m: privacy_requests(info).object_to_profiling(member_id=m))
+
+    @strawberry.mutation(
+        permission_classes=IsAdmin,
+        description="Extend a request's deadline once, by one or two months, before its first deadline, with a "
+                    "reason (Art. 12(3)); audited, and the member is sent a notice with the reason.",
+    )
+    async def extend_privacy_request(
+        self, info: Info, id: strawberry.ID, months: int, reason: str,  # noqa: A002
+    ) -> ExtendPrivacyRequestResult:
+        try:
+            request_id = UUID(str(id))
+        except ValueError:
+            return ExtensionRefusedError.from_error(NotFound("no such privacy request"))
+        try:
+            granted = await privacy_requests(info).extend(request_id=request_id, months=months, reason=reason)
+        except RenownError as error:
+            return ExtensionRefusedError.from_error(error)
+        return PrivacyRequestExtended(request=PrivacyRequestNode.of(granted.request, owned=False),
+                                      notice_id=strawberry.ID(str(granted.notice_id)))

@@ -10,7 +10,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from renown.api.context import Info
-from renown.domain.errors import NotFound
+from renown.api.errors import UserError
+from renown.domain.errors import NotFound, RenownError
 from renown.domain.jobs import StepStatus
 from renown.domain.privacy import PrivacyRequest, RequestKind, RequestStatus
 from renown.services.privacy_requests import PrivacyRequests, RequestView
@@ -82,6 +83,20 @@ class PrivacyRequestNode:
     async def certificate(self, info: Info) -> str | None:
         view = await self._view(info)
         return None if view is None else view.certificate
+
+
+@strawberry.type(description="The deadline was extended once; the member was sent a notice with the reason.")
+class PrivacyRequestExtended:
+    request: PrivacyRequestNode
+    notice_id: strawberry.ID = strawberry.field(description="The notice telling the member (Art. 12(3)).")
+
+
+@strawberry.type(description="The extension was refused: ALREADY_EXTENDED, PAST_DUE (the first deadline has "
+                             "passed), INVALID_EXTENSION (months not 1-2, no reason, request closed) or NOT_FOUND.")
+class ExtensionRefusedError(UserError):
+    @classmethod
+    def from_error(cls, error: RenownError) -> ExtensionRefusedError:
+        return cls(code=error.code, message=error.message)
 
 
 @strawberry.type(description="The restriction is lifted; you were told first, at `announcedAt`.")

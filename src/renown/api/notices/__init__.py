@@ -1,0 +1,1 @@
+"""GraphQL for notices: a member's own inbox (`me { notices }`), a brand's own inbox (`brandNotices`)."""
