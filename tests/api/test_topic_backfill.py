@@ -17,7 +17,7 @@ from renown.domain.policies import ConsentPurpose
 from renown.jobs import topics as topics_job
 from renown.jobs.registry import default_handlers
 from renown.jobs.worker import Worker
-from renown.services import consent, topic_consent
+from renown.services import consent, restriction, topic_consent
 from renown.services.rescore import rescore_population
 from renown.storage.tables import metadata
 from tests.api.conftest import bearer, gql
@@ -205,3 +205,34 @@ async def test_a_late_special_topics_grant_adds_the_special_topics_to_posts_that
     kept = [(r.topic, r.weight) for r in after if r.id in {b.id for b in before}]
     assert kept == [("gardening", 1.0)]
     assert [t for t, *_ in await expertise(runtime, jo)] == ["christianity", "gardening"]
+
+
+async def test_a_topics_grant_given_during_a_restriction_is_backfilled_once_it_is_lifted(runtime: Runtime) -> None:
+    # given Gina's posts imported under scoring alone, and processing restricted (the worker put it in force)
+    clock = await scored_world(runtime)
+    gina = await join(runtime, clock, "gina@example.org", [(SCORING, MASTODON)])
+    await import_posts(runtime, clock, gina, posts(clock, TEXTS))
+    worker = Worker(runtime, default_handlers(runtime), clock=clock)
+    async with clocked(runtime, clock)() as uow:
+        await restriction.restrict_processing(uow, member_id=gina)
+    while await worker.run_once():
+        pass
+    # when she grants topics while restricted and the worker runs the backfill
+    clock.advance(minutes=1)
+    async with clocked(runtime, clock)() as uow:
+        await consent.grant_consent(uow, signer=runtime.tokens, member_id=gina, purpose=TOPICS, network=MASTODON)
+    while await worker.run_once():
+        pass
+    # then it read nothing: the restriction stood
+    assert await topic_rows(runtime, gina) == []
+    # when the restriction is lifted and the worker runs again
+    clock.advance(minutes=1)
+    async with clocked(runtime, clock)() as uow:
+        await restriction.lift_restriction(uow, member_id=gina)
+    while await worker.run_once():
+        pass
+    # then a second backfill found her three gardening posts
+    assert [(j.status, j.payload) for j in await backfill_jobs(runtime)] == [
+        (JobStatus.DONE.value, {"member_id": str(gina), "network": "mastodon", "purpose": "topics"})] * 2
+    rows = await topic_rows(runtime, gina)
+    assert [(r.network, r.topic, r.rank, r.weight) for r in rows] == [("mastodon", "gardening", 0, 1.0)] * 3

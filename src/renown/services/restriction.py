@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid5
 
+from renown.domain.consent import ConsentEventType
 from renown.domain.errors import NotFound
 from renown.domain.notices import DELIVER_NOTICES, MEMBER_RECIPIENT, NoticeKind
 from renown.domain.privacy import IllegalTransition, PrivacyRequest, RequestKind, RequestStatus
 from renown.services import audit, privacy
+from renown.services.topic_consent import TOPIC_PURPOSES, queue_backfill
 from renown.storage.notices import NoticeRepository
 from renown.storage.uow import SqlUnitOfWork
 
@@ -56,6 +58,17 @@ async def lift_restriction(uow: SqlUnitOfWork, *, member_id: UUID, actor: str = 
         lifted = await privacy.move_request(uow, request_id=request.id, to=RequestStatus.LIFTED, actor=actor, result={
             **(request.result or {}), "announced_at": announced_at.isoformat(),
             "lifted_at": uow.now().isoformat()})
+    await _backfill_topics_granted_while_restricted(uow, member_id, since=min(r.received_at for r in standing))
     await uow.commit()
     assert lifted is not None
     return RestrictionLifted(lifted, announced_at, uow.now())
+
+
+async def _backfill_topics_granted_while_restricted(uow: SqlUnitOfWork, member_id: UUID, *, since: datetime) -> None:
+    """A topics grant given while the restriction stood queued a backfill that could read nothing: queue it again
+    now, in the lift's transaction (one job per network; it assigns topics as the consents stand then)."""
+    granted = {e.network: e.purpose for e in await uow.consents.events(member_id)
+               if e.event is ConsentEventType.GRANTED and e.purpose in TOPIC_PURPOSES and e.network is not None
+               and e.occurred_at >= since}
+    for network, purpose in sorted(granted.items(), key=lambda item: item[0].value):
+        await queue_backfill(uow, member_id, network, purpose)
