@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from renown.domain.errors import RenownError
 from renown.domain.member import AgeBracket
 from renown.domain.policies import ConsentPurpose, Policies
 from renown.domain.scopes import parse_scopes
+from renown.services.audit import ChainHead
 from renown.services.ropa import record_of_processing, ropa_markdown
 from renown.settings import Settings, SettingsError
 from renown.storage import migrate as migrations
@@ -26,6 +28,7 @@ from renown.storage.keyring import KekState
 from renown.storage.policy_loader import PolicyError, check_data_map, load_policies
 from renown.storage.tables import metadata
 from renown.telemetry.logs import configure_logging
+from renown.telemetry.metrics import prepare_multiprocess_metrics
 
 T = TypeVar("T")
 
@@ -56,7 +59,9 @@ def cli() -> None:
 @cli.command()
 @click.option("--host", default=None, help="Address to bind (default from RENOWN_HOST, 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port to bind (default from RENOWN_PORT, 8000).")
-@click.option("--workers", default=1, show_default=True, help="Worker processes (use one per core).")
+@click.option("--workers", default=1, show_default=True,
+              help="Worker processes (use one per core); metrics are summed across them, rate limits are per "
+                   "worker unless RENOWN_REDIS_URL is set.")
 def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql in development)."""
     import uvicorn
@@ -70,6 +75,12 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         sys.exit(1)
     configure_logging()  # JSON lines; uvicorn's access log (raw paths and query strings) stays off
     if workers > 1:
+        # Each worker writes its samples to this directory and /metrics sums them (it must exist, empty,
+        # before the workers import prometheus_client). Rate-limit buckets stay per worker unless Redis holds them.
+        folder = prepare_multiprocess_metrics(settings.var_dir)
+        logging.getLogger("renown.serve").info(
+            "serving with %d workers; metrics aggregated in %s; rate limits %s", workers, folder,
+            "shared in Redis" if settings.redis_url else "per worker process (set RENOWN_REDIS_URL to share them)")
         uvicorn.run("renown.app:app_from_environment", factory=True, host=host or settings.host,
                     port=port or settings.port, workers=workers, log_config=None, access_log=False)
     else:
@@ -221,14 +232,23 @@ def audit() -> None:
     """The hash-chained audit log."""
 
 
+def _chain_head(_: click.Context, __: click.Parameter, value: str | None) -> ChainHead | None:
+    try:
+        return None if value is None else ChainHead.parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
+
+
 @audit.command()
-def verify() -> None:
+@click.option("--head", "recorded_head", metavar="ID:HASH", default=None, callback=_chain_head,
+              help="A head recorded earlier with `renown audit head`: also fail if it was cut off or rewritten.")
+def verify(recorded_head: ChainHead | None) -> None:
     """Re-hash the audit chain; exit 1 naming the first altered, missing or reordered entry."""
     from renown.services.audit import ChainVerification, verify_chain
 
     async def work(runtime: Runtime) -> ChainVerification:
         async with runtime.uow() as uow:
-            return await verify_chain(uow)
+            return await verify_chain(uow, recorded_head=recorded_head)
 
     result = _run(work)
     if not result.intact:
@@ -236,6 +256,18 @@ def verify() -> None:
                    f"({result.checked} entries verified before it)", err=True)
         sys.exit(1)
     click.echo(f"audit chain intact: {result.checked} entries verified")
+
+
+@audit.command()
+def head() -> None:
+    """Print the newest entry as ID:HASH, to record outside the database (for `audit verify --head`)."""
+    from renown.services.audit import chain_head
+
+    async def work(runtime: Runtime) -> ChainHead:
+        async with runtime.uow() as uow:
+            return await chain_head(uow)
+
+    click.echo(str(_run(work)))
 
 
 @cli.group()

@@ -1,6 +1,6 @@
 """Reusable GraphQL protection: limits, caches, error codes, cost, rate limits, APQ, HTTP rules."""
 
-from renown.api.protection.cost import CostLimits, QueryCost, operation_cost
+from renown.api.protection.cost import CostCache, CostLimits, QueryCost, operation_cost
 from renown.api.protection.errors import (
     BadUserInput,
     ErrorCode,
@@ -33,6 +33,7 @@ __all__ = [
     "BadUserInput",
     "BucketState",
     "ClientIdentified",
+    "CostCache",
     "CostLimits",
     "DocumentLimits",
     "ErrorCode",

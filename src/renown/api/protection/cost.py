@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import AsyncIterator, Mapping
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,12 +193,54 @@ class _CostCounter:
         return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
 
 
+class CostCache:
+    """Costs of operations already counted, so a client repeating a query does not pay for the walk.
+
+    A cost depends on the document, the operation and the integer variables (page sizes): other
+    variables never change it. Bounded, least recently used first out; refusals are not kept.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._costs: OrderedDict[Hashable, int] = OrderedDict()
+
+    def cost(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        query: str | None,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+        limits: CostLimits,
+    ) -> int:
+        if query is None:
+            return operation_cost(schema, document, operation_name, variables, limits)
+        pages = frozenset(
+            (name, value) for name, value in (variables or {}).items()
+            if isinstance(value, int) and not isinstance(value, bool)
+        )
+        key = (query, operation_name, pages)
+        found = self._costs.get(key)
+        if found is not None:
+            self._costs.move_to_end(key)
+            return found
+        cost = operation_cost(schema, document, operation_name, variables, limits)
+        self._costs[key] = cost
+        if len(self._costs) > self._size:
+            self._costs.popitem(last=False)
+        return cost
+
+    def __len__(self) -> int:
+        return len(self._costs)
+
+
 class QueryCost(SchemaExtension):
     """Refuse costly operations, charge the rest to the caller, and report `extensions.cost`."""
 
-    def __init__(self, limits: CostLimits, buckets: TokenBuckets) -> None:
+    def __init__(self, limits: CostLimits, buckets: TokenBuckets, cache: CostCache | None = None) -> None:
         self.limits = limits
         self.buckets = buckets
+        self.cache = cache
         self.requested = 0
         self.state: BucketState | None = None
         self.unavailable = False
@@ -205,9 +248,16 @@ class QueryCost(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         assert context.graphql_document is not None
-        self.requested = operation_cost(
-            context.schema._schema, context.graphql_document, context.operation_name, context.variables, self.limits
-        )
+        if self.cache is None:
+            self.requested = operation_cost(
+                context.schema._schema, context.graphql_document, context.operation_name, context.variables,
+                self.limits,
+            )
+        else:
+            self.requested = self.cache.cost(
+                context.schema._schema, context.graphql_document, context.query, context.operation_name,
+                context.variables, self.limits,
+            )
         if self.requested > self.limits.max_cost:
             raise QueryTooCostly(
                 f"This operation costs {self.requested} points; the maximum is {self.limits.max_cost}. "

@@ -34,10 +34,12 @@ class ClientIdentified(Protocol):
 def client_id_of(context: object) -> str:
     """The caller to charge for a request context (`ClientIdentified`, or a mapping with `client_id`)."""
     client_id: object = None
-    if isinstance(context, ClientIdentified):
-        client_id = context.client_id
-    elif isinstance(context, Mapping):
+    # The attribute itself, not `isinstance(context, ClientIdentified)`: a runtime-checkable
+    # protocol check walks the protocol's members on every call, and this runs on every request.
+    if isinstance(context, Mapping):
         client_id = context.get("client_id")
+    else:
+        client_id = getattr(context, "client_id", None)
     if not isinstance(client_id, str) or not client_id:
         return ANONYMOUS
     return client_id

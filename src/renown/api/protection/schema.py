@@ -20,7 +20,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
-from renown.api.protection.cost import CostLimits, QueryCost
+from renown.api.protection.cost import CostCache, CostLimits, QueryCost
 from renown.api.protection.errors import ErrorCode, ErrorPolicy, MaskUnexpectedErrors
 from renown.api.protection.persisted import (
     AutomaticPersistedQueries,
@@ -112,6 +112,7 @@ def build_schema(
     # Built once: a rule class per request would make every ValidationCache lookup miss (#4635).
     rules = build_rules(document_limits, production=production)
     policy = ErrorPolicy(public_errors)
+    costs = CostCache(CACHE_SIZE)  # shared by every request, like the parser and validation caches
     extensions: list[Extension] = [
         lambda: MaxTokensLimiter(max_token_count=document_limits.max_tokens),
         lambda: AutomaticPersistedQueries(store),
@@ -119,7 +120,7 @@ def build_schema(
         lambda: MaskUnexpectedErrors(should_mask_error=policy.should_mask),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
-        lambda: QueryCost(cost_limits, buckets),
+        lambda: QueryCost(cost_limits, buckets, costs),
         *extra_extensions,
     ]
     return RenownSchema(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -85,6 +86,16 @@ class RenownGraphQLView(GraphQL[Context, RootValue]):
         self.production = production
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max_upload_bytes
+
+    def encode_json(self, data: object) -> str:
+        """orjson (several times faster than `json.dumps` on a response); `json` for what orjson refuses.
+
+        Text, not bytes: WebSocket messages must stay text frames.
+        """
+        try:
+            return orjson.dumps(data).decode()
+        except TypeError:  # integers past 64 bits in a JSON scalar, non-string keys
+            return json.dumps(data, separators=(",", ":"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
