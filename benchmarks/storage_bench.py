@@ -34,7 +34,7 @@ from renown.storage.vault import Vault
 
 TEXT_BYTES = 280
 START = datetime(2026, 1, 1, tzinfo=UTC)
-ROUNDS = 3
+ROUNDS = 5
 POLICIES = Path(__file__).parents[1] / "policies"
 
 

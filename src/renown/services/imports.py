@@ -70,6 +70,7 @@ async def import_archive(
             rows = [row for row, _ in kept]
             topic_rows = [] if topics is None else [t for row, a in kept for t in topics.rows(row[0], a)]
             pending = asyncio.ensure_future(_store(uow, rows, topic_rows))
+            await asyncio.sleep(0)  # let the write reach the database thread before encrypting the next batch
             imported += len(rows)
             if progress is not None:
                 progress(len(chunk))

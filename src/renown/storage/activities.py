@@ -37,7 +37,9 @@ def _sqlite_uuid(value: UUID) -> str:
 
 
 def _sqlite_time(value: datetime) -> str:
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _same(value: Any) -> Any:
@@ -70,13 +72,20 @@ class ActivityRepository:
         return {r[0] for r in rows}
 
     async def stored_indexes(self, member_id: UUID, network: Network, indexes: list[bytes]) -> set[bytes]:
-        """Which of these post-id blind indexes are already stored, for idempotent re-import (one batch)."""
+        """Which of these post-id blind indexes are already stored, for idempotent re-import (one batch).
+
+        Driver-level SQL: an expanding IN of a thousand values costs SQLAlchemy more than the lookup itself.
+        """
         if not indexes:
             return set()
-        rows = await self._conn.execute(sa.select(ACTIVITIES.c.external_id_index).where(
-            ACTIVITIES.c.member_id == member_id, ACTIVITIES.c.network == network.value,
-            ACTIVITIES.c.external_id_index.in_(indexes)))
-        return {r[0] for r in rows}
+        head = f"SELECT external_id_index FROM {TABLE} WHERE member_id = "  # noqa: S608 - constant names
+        if self._conn.dialect.name == "sqlite":
+            sql = head + f"? AND network = ? AND external_id_index IN ({', '.join('?' * len(indexes))})"
+            params: tuple[Any, ...] = (self._uuid(member_id), network.value, *indexes)
+        else:
+            sql, params = head + "$1 AND network = $2 AND external_id_index = ANY($3)", (
+                member_id, network.value, indexes)
+        return {r[0] for r in await self._conn.exec_driver_sql(sql, params)}
 
     def encrypt_row(self, cipher: MemberCipher, activity: Activity, index: bytes, *, at: datetime) -> tuple[Any, ...]:
         """One row in `COLUMNS` order, values already in the driver's own types (bulk path)."""
