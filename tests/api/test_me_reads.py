@@ -66,7 +66,7 @@ async def test_own_scoring_comes_with_the_member_in_one_transaction(
         assert result["data"]["me"]["score"] == {"value": 61.5}
     if "topics" in query:
         assert result["data"]["me"]["topics"] == []
-    assert seen == {"transactions": ["begin"], "statements": ["member", "privacy_request", "score", "member_topic"]}
+    assert seen == {"transactions": ["begin"], "statements": ["member", "score", "member_topic"]}
 
 
 async def test_me_without_its_scoring_reads_only_the_member(

@@ -58,11 +58,9 @@ def topic_names(slug: str) -> tuple[str, str]:
 
 async def own_views(uow: SqlUnitOfWork, member_ids: Iterable[UUID]) -> dict[UUID, MemberScoring]:
     """Members' own views: no score while a restriction or objection stops processing; every topic."""
-    ids = list(dict.fromkeys(member_ids))
-    stopped = await uow.scores.processing_stopped(ids)
     out = {}
-    for member_id in ids:
-        score = None if member_id in stopped else await uow.scores.latest(member_id)
+    for member_id in dict.fromkeys(member_ids):
+        score = await uow.scores.latest_unless_stopped(member_id)
         out[member_id] = MemberScoring(score, await uow.topics.of_member(member_id, include_hidden=True))
     return out
 

@@ -47,6 +47,11 @@ def score_row(member_id: UUID, data: dict[str, Any], *, at: datetime) -> dict[st
             "calibration_version": data["calibration_version"], "explanation": data}
 
 
+def _member_score(row: Any) -> MemberScore:
+    return MemberScore(row.member_id, float(row.value), float(row.confidence), row.model_version,
+                       row.calibration_version, row.computed_at, row.explanation)
+
+
 class ScoreRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -98,10 +103,16 @@ class ScoreRepository:
         s = SCORES
         row = (await self._conn.execute(sa.select(s).where(s.c.member_id == member_id)
                                         .order_by(s.c.computed_at.desc()).limit(1))).first()
-        if row is None:
-            return None
-        return MemberScore(row.member_id, float(row.value), float(row.confidence), row.model_version,
-                           row.calibration_version, row.computed_at, row.explanation)
+        return None if row is None else _member_score(row)
+
+    async def latest_unless_stopped(self, member_id: UUID) -> MemberScore | None:
+        """The member's latest score, or None when there is none or a restriction or objection stops it
+        (one statement: the member's own view is read on every `me` request)."""
+        s = SCORES
+        stopped = stopped_members().where(REQUESTS.c.member_id == member_id).exists()
+        row = (await self._conn.execute(sa.select(s).where(s.c.member_id == member_id, ~stopped)
+                                        .order_by(s.c.computed_at.desc()).limit(1))).first()
+        return None if row is None else _member_score(row)
 
     async def add_points(self, points: Sequence[tuple[UUID, date, float, str, str]], *, at: datetime) -> None:
         """Record (member, day, value, model version, calibration version) points; a day's last run wins."""
