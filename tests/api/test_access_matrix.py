@@ -80,6 +80,8 @@ ARGUMENTS: dict[str, Callable[[World], dict[str, Any]]] = {
     "Query.importJob": lambda w: {"id": json.dumps("00000000-0000-4000-8000-000000000001")},  # someone's job id
     "Query.profile": lambda w: {"handle": json.dumps("@canaryvesperk5@mastodon.example.org")},
     "Query.privacyRequest": lambda w: {"id": json.dumps("00000000-0000-4000-8000-000000000002")},  # someone's
+    "Mutation.markNoticeRead": lambda w: {"id": json.dumps(w.secrets[0])},  # the owner's notice
+    "Mutation.markBrandNoticeRead": lambda w: {"id": json.dumps(w.secrets[1])},  # brand one's notice
     "Mutation.extendPrivacyRequest": lambda w: {"id": json.dumps(w.owner_request_id), "months": "1",
                                                 "reason": '"Matrix extension"'},
 }

@@ -13,8 +13,10 @@ import sqlalchemy as sa
 
 from renown.app import Runtime
 from renown.domain.notices import NoticeKind
+from renown.domain.perks import BRANDS
 from renown.domain.scopes import Scope
 from renown.services import notices, privacy
+from renown.storage.notices import NoticeRepository
 from renown.storage.tables import metadata
 from tests.api.conftest import bearer, gql
 from tests.api.journeys import brand, create_perk, join, member_id, set_score
@@ -211,3 +213,62 @@ async def test_a_brand_reads_its_art19_notice_by_claim_id_and_no_one_elses(
     assert (await gql(client, INBOX, alice, {"first": 10}))["data"]["me"]["notices"]["edges"] == []
     refused = await gql(client, BRAND_INBOX, admin(runtime))
     assert (refused["data"], [e["extensions"]["code"] for e in refused["errors"]]) == (None, ["FORBIDDEN"])
+
+
+MARK = """mutation($id: ID!) { markNoticeRead(id: $id) {
+  __typename ... on NoticeMarkedRead { id readAt } ... on RequestRefused { code message } } }"""
+MARK_BRAND = """mutation($id: ID!) { markBrandNoticeRead(id: $id) {
+  __typename ... on NoticeMarkedRead { id readAt } ... on RequestRefused { code message } } }"""
+READ_STATE = "query { me { notices(first: 10) { edges { node { id readAt } } } } }"
+NOT_IN_INBOX = {"__typename": "RequestRefused", "code": "NOT_FOUND", "message": "no such notice in your inbox"}
+
+
+async def test_a_member_marks_her_own_notice_read_once_and_no_one_else_can(
+    client: httpx.AsyncClient, runtime: Runtime,
+) -> None:
+    # given a delivered notice to Alice, and Bob beside her
+    alice, bob = await register(client, runtime, ALICE), await register(client, runtime, BOB)
+    request_id = (await gql(client, EXPORT, alice))["data"]["requestExport"]["id"]
+    async with runtime.uow() as uow:
+        request = await privacy.get_request(uow, request_id=UUID(request_id))
+        notice_id = str(await notices.announce_to_member(uow, request=request, kind=NoticeKind.RESTRICTION_LIFT))
+        await uow.commit()
+    assert await deliver(runtime) == 1
+    unread = (await gql(client, READ_STATE, alice))["data"]["me"]["notices"]["edges"]
+    # when Bob, a brand and then Alice (twice) mark it read
+    by_bob = (await gql(client, MARK, bob, {"id": notice_id}))["data"]["markNoticeRead"]
+    by_brand = (await gql(client, MARK_BRAND, brand(runtime, "perks@brand-one.example"), {"id": notice_id}))
+    first = (await gql(client, MARK, alice, {"id": notice_id}))["data"]["markNoticeRead"]
+    again = (await gql(client, MARK, alice, {"id": notice_id}))["data"]["markNoticeRead"]
+    garbage = (await gql(client, MARK, alice, {"id": "not-a-notice"}))["data"]["markNoticeRead"]
+    # then only Alice's marks count, the first time is kept, and her inbox shows it
+    assert unread == [{"node": {"id": notice_id, "readAt": None}}]
+    assert by_bob == NOT_IN_INBOX
+    assert by_brand["data"]["markBrandNoticeRead"] == NOT_IN_INBOX
+    assert (first["__typename"], first["id"]) == ("NoticeMarkedRead", notice_id)
+    assert again == first
+    assert garbage == NOT_IN_INBOX
+    assert (await gql(client, READ_STATE, alice))["data"]["me"]["notices"]["edges"] == [
+        {"node": {"id": notice_id, "readAt": first["readAt"]}}]
+
+
+async def test_a_brand_marks_only_its_own_notices_read(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    # given a delivered Art. 19 notice to brand one about Alice's export request
+    alice = await register(client, runtime, ALICE)
+    request_id = (await gql(client, EXPORT, alice))["data"]["requestExport"]["id"]
+    async with runtime.uow() as uow:
+        notice_id = str(await NoticeRepository(uow.connection, uow.vault).add(
+            request_id=UUID(request_id), recipient=BRANDS, recipient_ref="perks@brand-one.example",
+            kind=NoticeKind.ERASURE, reference=None, at=uow.now()))
+        await uow.commit()
+    assert await deliver(runtime) == 1
+    one, two = brand(runtime, "perks@brand-one.example"), brand(runtime, "perks@brand-two.example")
+    # when brand two, Alice and then brand one mark it read
+    by_two = (await gql(client, MARK_BRAND, two, {"id": notice_id}))["data"]["markBrandNoticeRead"]
+    by_alice = (await gql(client, MARK, alice, {"id": notice_id}))["data"]["markNoticeRead"]
+    by_one = (await gql(client, MARK_BRAND, one, {"id": notice_id}))["data"]["markBrandNoticeRead"]
+    # then only brand one's mark counts, and its inbox shows when
+    assert by_two == by_alice == NOT_IN_INBOX
+    assert (by_one["__typename"], by_one["id"]) == ("NoticeMarkedRead", notice_id)
+    inbox = (await gql(client, "query { brandNotices(first: 5) { edges { node { id readAt } } } }", one))
+    assert inbox["data"]["brandNotices"]["edges"] == [{"node": {"id": notice_id, "readAt": by_one["readAt"]}}]

@@ -9,6 +9,7 @@ from renown.api.imports.mutations import ImportMutations
 from renown.api.imports.queries import ImportQueries
 from renown.api.linking.mutations import LinkingMutations
 from renown.api.members.queries import MemberMutations, MemberQueries
+from renown.api.notices.mutations import NoticeMutations
 from renown.api.notices.queries import NoticeQueries
 from renown.api.perks.mutations import PerkMutations
 from renown.api.perks.queries import PerkQueries
@@ -32,7 +33,7 @@ class Query(MemberQueries, PolicyQueries, PerkQueries, ScoringQueries, ImportQue
 @strawberry.type
 class Mutation(
     MemberMutations, ImportMutations, LinkingMutations, ConsentMutations, PerkMutations, ScoringMutations,
-    PrivacyMutations,
+    PrivacyMutations, NoticeMutations,
 ):
     pass
 

@@ -49,6 +49,7 @@ class Notice:
     created_at: datetime
     delivered_at: datetime | None
     attempts: int
+    read_at: datetime | None = None  # when the recipient marked it read in their inbox
 
     @property
     def state(self) -> NoticeState:

@@ -100,6 +100,17 @@ class Notices:
             items, more = await repository.member_inbox(member_id, first=first, after=after)
         return InboxPage(items, more)
 
+    async def mark_read(self, *, notice_id: UUID, member_id: UUID | None = None, brand: str | None = None,
+                        ) -> datetime | None:
+        """Mark a notice in the member's (or the brand's) own inbox as read; None when that inbox has no such
+        notice, whoever else's it is."""
+        recipient, ref = (MEMBER_RECIPIENT, str(member_id)) if member_id is not None else (BRANDS, str(brand))
+        async with self.uow_factory() as uow:
+            read_at = await NoticeRepository(uow.connection, uow.vault).mark_read(
+                notice_id, recipient=recipient, recipient_ref=ref, at=uow.now())
+            await uow.commit()
+        return read_at
+
     async def of_brand(self, *, brand: str, first: int, after: Cursor | None) -> InboxPage[Notice]:
         async with self.uow_factory() as uow:
             items, more = await NoticeRepository(uow.connection, uow.vault).recipient_inbox(

@@ -24,7 +24,7 @@ Cursor = tuple[datetime, UUID]
 def _notice(row: Any) -> Notice:
     return Notice(id=row.id, request_id=row.request_id, recipient=row.recipient, recipient_ref=row.recipient_ref,
                   kind=NoticeKind(row.kind), reference=row.reference, created_at=row.created_at,
-                  delivered_at=row.delivered_at, attempts=row.attempts)
+                  delivered_at=row.delivered_at, attempts=row.attempts, read_at=row.read_at)
 
 
 def _request(row: Any) -> PrivacyRequest:
@@ -93,6 +93,16 @@ class NoticeRepository:
         """Count a failed attempt; the notice stays pending."""
         await self._conn.execute(sa.update(NOTICES).where(
             NOTICES.c.id == notice_id, NOTICES.c.delivered_at.is_(None)).values(attempts=NOTICES.c.attempts + 1))
+
+    async def mark_read(self, notice_id: UUID, *, recipient: str, recipient_ref: str, at: datetime) -> datetime | None:
+        """Mark a delivered notice in this recipient's inbox as read (once: the first time is kept); return when it
+        was read, or None when the recipient's inbox holds no such notice."""
+        mine = sa.and_(NOTICES.c.id == notice_id, NOTICES.c.recipient == recipient,
+                       NOTICES.c.recipient_ref == inbox_key(self._vault, recipient, recipient_ref),
+                       NOTICES.c.delivered_at.is_not(None))
+        await self._conn.execute(sa.update(NOTICES).where(mine, NOTICES.c.read_at.is_(None)).values(read_at=at))
+        read_at: datetime | None = (await self._conn.execute(sa.select(NOTICES.c.read_at).where(mine))).scalar()
+        return read_at
 
     async def count_pending(self) -> int:
         query = sa.select(sa.func.count()).select_from(NOTICES).where(NOTICES.c.delivered_at.is_(None))

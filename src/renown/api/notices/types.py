@@ -29,6 +29,7 @@ class MemberNoticeNode:
         description="The privacy request it is about, as it stands now (deadline, extension reason).")
     created_at: datetime
     delivered_at: datetime
+    read_at: datetime | None = strawberry.field(description="When you marked it read (`markNoticeRead`).")
 
     @classmethod
     def of(cls, item: MemberNotice) -> MemberNoticeNode:
@@ -36,7 +37,7 @@ class MemberNoticeNode:
         assert notice.delivered_at is not None  # inboxes hold delivered notices only
         return cls(id=strawberry.ID(str(notice.id)), kind=notice.kind, message=item.message(),
                    request=PrivacyRequestNode.of(item.request, owned=True), created_at=notice.created_at,
-                   delivered_at=notice.delivered_at)
+                   delivered_at=notice.delivered_at, read_at=notice.read_at)
 
 
 @strawberry.type
@@ -61,6 +62,7 @@ class BrandNoticeNode:
         description="The perk claim it is about, as `myPerks { claims { id } }` showed it.")
     created_at: datetime
     delivered_at: datetime
+    read_at: datetime | None = strawberry.field(description="When you marked it read (`markBrandNoticeRead`).")
 
     @classmethod
     def of(cls, notice: Notice) -> BrandNoticeNode:
@@ -68,7 +70,7 @@ class BrandNoticeNode:
         claim = notice.claim_id
         return cls(id=strawberry.ID(str(notice.id)), kind=notice.kind, message=brand_message(notice),
                    claim_id=None if claim is None else strawberry.ID(str(claim)), created_at=notice.created_at,
-                   delivered_at=notice.delivered_at)
+                   delivered_at=notice.delivered_at, read_at=notice.read_at)
 
 
 @strawberry.type

@@ -106,3 +106,4 @@ class RecipientNoticeRow(SQLModel, table=True):
     created_at: datetime = time_column()
     delivered_at: datetime | None = time_column(nullable=True)
     attempts: int = 0
+    read_at: datetime | None = time_column(nullable=True)
