@@ -9,6 +9,7 @@ import strawberry
 
 from renown.api.context import Info
 from renown.api.errors import RequestRefused
+from renown.api.ids import uuid_of
 from renown.api.imports.types import ImportJob
 from renown.api.members.queries import subject_of
 from renown.api.permissions import IsMember
@@ -18,10 +19,9 @@ ImportJobResult = Annotated[ImportJob | RequestRefused, strawberry.union("Import
 
 
 def _job_id(value: strawberry.ID) -> UUID:
-    try:
-        return UUID(str(value))
-    except ValueError as error:
-        raise NotFound("no such import job") from error
+    if (job_id := uuid_of(value)) is None:
+        raise NotFound("no such import job")
+    return job_id
 
 
 @strawberry.type

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
-from uuid import UUID
 
 import strawberry
 
 from renown.api.context import Info
 from renown.api.errors import NotRegistered, RequestRefused
+from renown.api.ids import uuid_of
 from renown.api.members.queries import subject_of
 from renown.api.notices.types import notices
 from renown.api.permissions import IsBrand, IsMember
@@ -32,13 +32,6 @@ def _outcome(notice_id: strawberry.ID, read_at: datetime | None) -> NoticeMarked
     return NoticeMarkedRead(id=notice_id, read_at=read_at)
 
 
-def _notice_id(value: strawberry.ID) -> UUID | None:
-    try:
-        return UUID(str(value))
-    except ValueError:
-        return None
-
-
 @strawberry.type
 class NoticeMutations:
     @strawberry.mutation(permission_classes=IsMember, description="Mark one of your notices (`me { notices }`) read.")
@@ -46,14 +39,14 @@ class NoticeMutations:
         member = await info.context.services.find_member(subject=subject_of(info))
         if member is None:
             return NotRegistered.make()
-        notice_id = _notice_id(id)
+        notice_id = uuid_of(id)
         read_at = None if notice_id is None else await notices(info).mark_read(notice_id=notice_id,
                                                                               member_id=member.id)
         return _outcome(id, read_at)
 
     @strawberry.mutation(permission_classes=IsBrand, description="Mark one of your brand's notices read.")
     async def mark_brand_notice_read(self, info: Info, id: strawberry.ID) -> MarkBrandNoticeReadResult:  # noqa: A002
-        notice_id = _notice_id(id)
+        notice_id = uuid_of(id)
         read_at = None if notice_id is None else await notices(info).mark_read(notice_id=notice_id,
                                                                               brand=subject_of(info))
         return _outcome(id, read_at)

@@ -10,6 +10,7 @@ import strawberry
 
 from renown.api.context import Info
 from renown.api.errors import NotRegistered, RequestRefused
+from renown.api.ids import uuid_of
 from renown.api.members.queries import subject_of
 from renown.api.perks.types import (
     BrandPerk,
@@ -40,10 +41,9 @@ NETWORK = "The network whose handle the brand receives; by default the first lin
 
 
 def _perk_id(value: strawberry.ID) -> UUID:
-    try:
-        return UUID(str(value))
-    except ValueError:
-        raise PerkNotFound() from None
+    if (perk_id := uuid_of(value)) is None:
+        raise PerkNotFound()
+    return perk_id
 
 
 @strawberry.type

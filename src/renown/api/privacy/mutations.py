@@ -11,6 +11,7 @@ import strawberry
 
 from renown.api.context import Info
 from renown.api.errors import NotRegistered, RequestRefused
+from renown.api.ids import uuid_of
 from renown.api.members.queries import subject_of
 from renown.api.permissions import IsAdmin, IsMember
 from renown.api.privacy.types import (
@@ -111,9 +112,7 @@ class PrivacyMutations:
     async def extend_privacy_request(
         self, info: Info, id: strawberry.ID, months: int, reason: str,  # noqa: A002
     ) -> ExtendPrivacyRequestResult:
-        try:
-            request_id = UUID(str(id))
-        except ValueError:
+        if (request_id := uuid_of(id)) is None:
             return ExtensionRefusedError.from_error(NotFound("no such privacy request"))
         try:
             granted = await privacy_requests(info).extend(request_id=request_id, months=months, reason=reason)

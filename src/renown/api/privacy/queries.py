@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
 import strawberry
 
 from renown.api.context import Info
+from renown.api.ids import uuid_of
 from renown.api.members.queries import subject_of
 from renown.api.pagination import check_first
 from renown.api.permissions import IsAdmin, IsMember
@@ -21,11 +21,8 @@ class PrivacyQueries:
                       description="One of your privacy requests with its steps; null if it is not yours or unknown.")
     async def privacy_request(self, info: Info, id: strawberry.ID) -> PrivacyRequestNode | None:  # noqa: A002
         member = await info.context.services.find_member(subject=subject_of(info))
-        try:
-            request_id = UUID(str(id))
-        except ValueError:
-            return None
-        if member is None:
+        request_id = uuid_of(id)
+        if request_id is None or member is None:
             return None
         try:
             view = await privacy_requests(info).view(request_id=request_id, member_id=member.id)
