@@ -17,6 +17,10 @@ from renown.storage.vault import MemberCipher, Vault
 MEMBERS = metadata.tables["member"]
 ACCOUNTS = metadata.tables["linked_account"]
 
+# Read on every request: built once, so a request pays neither the statement's construction nor its cache key.
+_BY_SUBJECT = sa.select(MEMBERS).where(MEMBERS.c.subject_index == sa.bindparam("subject_index"))
+_BY_ID = sa.select(MEMBERS).where(MEMBERS.c.id == sa.bindparam("member_id"))
+
 
 class MemberRepository:
     def __init__(self, conn: AsyncConnection, vault: Vault) -> None:
@@ -35,11 +39,11 @@ class MemberRepository:
 
     async def by_subject(self, subject: str) -> Member | None:
         index = self._vault.blind_index("subject", subject)
-        row = (await self._conn.execute(sa.select(MEMBERS).where(MEMBERS.c.subject_index == index))).first()
+        row = (await self._conn.execute(_BY_SUBJECT, {"subject_index": index})).first()
         return None if row is None else await self._to_member(row)
 
     async def get(self, member_id: UUID) -> Member | None:
-        row = (await self._conn.execute(sa.select(MEMBERS).where(MEMBERS.c.id == member_id))).first()
+        row = (await self._conn.execute(_BY_ID, {"member_id": member_id})).first()
         return None if row is None else await self._to_member(row)
 
     async def add(

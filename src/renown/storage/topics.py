@@ -22,6 +22,11 @@ MEMBER_TOPICS = metadata.tables["member_topic"]
 ACTIVITIES = metadata.tables["activity"]
 COLUMNS = ("id", "activity_id", "member_id", "network", "topic", "rank", "weight")
 
+# Read on every request (a member's own view, a profile): built once, not per call.
+_ALL_OF_MEMBER = (sa.select(MEMBER_TOPICS).where(MEMBER_TOPICS.c.member_id == sa.bindparam("member_id"))
+                  .order_by(MEMBER_TOPICS.c.level.desc(), MEMBER_TOPICS.c.topic))
+_VISIBLE_OF_MEMBER = _ALL_OF_MEMBER.where(MEMBER_TOPICS.c.hidden.is_(False), MEMBER_TOPICS.c.level > 0)
+
 Assignment = tuple[Sequence[tuple[str, float]], float]
 
 
@@ -133,12 +138,8 @@ class TopicRepository:
 
     async def of_member(self, member_id: UUID, *, include_hidden: bool) -> list[MemberTopic]:
         """The member's topics, strongest first; hidden ones only when asked (their own view and export)."""
-        m = MEMBER_TOPICS
-        query = sa.select(m).where(m.c.member_id == member_id)
-        if not include_hidden:
-            query = query.where(m.c.hidden.is_(False), m.c.level > 0)
-        rows = await self._conn.execute(query.order_by(m.c.level.desc(), m.c.topic))
-        return [_topic(r) for r in rows]
+        query = _ALL_OF_MEMBER if include_hidden else _VISIBLE_OF_MEMBER
+        return [_topic(r) for r in await self._conn.execute(query, {"member_id": member_id})]
 
     async def visible_of(self, member_ids: Iterable[UUID]) -> dict[UUID, list[MemberTopic]]:
         """Several members' visible topics (strongest first) in one query."""

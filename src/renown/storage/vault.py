@@ -26,6 +26,7 @@ from renown.storage.tables import metadata
 FORMAT_VERSION = 1
 HEADER_BYTES = 1 + 4 + NONCE_BYTES
 KEYS = metadata.tables["member_key"]
+_KEY_OF = sa.select(KEYS).where(KEYS.c.member_id == sa.bindparam("member_id"))  # built once: read per request
 
 
 @functools.cache
@@ -137,7 +138,7 @@ class Vault:
         if cipher is not None:
             self._cache.move_to_end(member_id)
             return cipher
-        row = (await conn.execute(sa.select(KEYS).where(KEYS.c.member_id == member_id))).one_or_none()
+        row = (await conn.execute(_KEY_OF, {"member_id": member_id})).one_or_none()
         if row is None:
             raise KeyUnavailable("this member has no data key")
         if row.wrapped_dek is None:
