@@ -1,0 +1,153 @@
+"""Plain leaf fields completed directly answer exactly what graphql-core's general path answers."""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import strawberry
+from strawberry.permission import BasePermission
+from strawberry.scalars import JSON
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from renown.api.execution import PlainLeafExecutor
+from renown.api.protection import build_schema
+
+
+@strawberry.enum
+class Level(enum.Enum):
+    LOW = "low"
+    HIGH = "high"
+
+
+class Never(BasePermission):
+    message = "Not for you."
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return False
+
+
+@strawberry.type
+class Card:
+    handle: str
+    score: float
+    rank: int
+    level: Level
+    since: datetime.date
+    details: JSON
+    hints: list[str]
+    maybe_hints: list[str | None] | None
+    note: str | None
+    secret: str = strawberry.field(permission_classes=[Never], default="kept")
+
+    @strawberry.field
+    def shout(self, times: int = 1) -> str:
+        return self.handle.upper() * times
+
+
+def card(**changes: Any) -> Card:
+    values: dict[str, Any] = {
+        "handle": "ada.example.org", "score": 71.25, "rank": 3, "level": Level.HIGH,
+        "since": datetime.date(2026, 11, 26), "details": {"reach": [1, 2.5, None]}, "hints": ["post more", "reply"],
+        "maybe_hints": ["a", None], "note": None,
+    }
+    return Card(**{**values, **changes})
+
+
+CARDS: list[Card] = []  # what `cards` answers, set by each test
+
+
+@pytest.fixture(autouse=True)
+def no_cards_left() -> Iterator[None]:
+    yield
+    CARDS.clear()
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def cards(self) -> list[Card]:
+        return CARDS
+
+
+EVERY_LEAF = "{ cards { handle score rank level since details hints maybeHints note } }"
+
+
+def schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
+    fast = build_schema(Query, production=False)
+    general = build_schema(Query, production=False)
+    general.execution_context_class = StrawberryGraphQLCoreExecutionContext
+    return fast, general
+
+
+async def both(query: str, cards: list[Card]) -> tuple[Any, Any]:
+    CARDS[:] = cards
+    fast, general = schemas()
+    assert fast.execution_context_class is PlainLeafExecutor
+    answers = []
+    for schema in (fast, general):
+        result = await schema.execute(query, context_value={"client_id": "ada"})
+        errors = [(e.message, e.path, [(at.line, at.column) for at in e.locations or []]) for e in result.errors or []]
+        answers.append((result.data, errors))
+    return answers[0], answers[1]
+
+
+async def test_plain_leaves_answer_as_the_general_path() -> None:
+    fast, general = await both(EVERY_LEAF, [card(), card(handle="grace.example.org", maybe_hints=None)])
+    assert fast == general
+    assert fast[0]["cards"][0] == {
+        "handle": "ada.example.org", "score": 71.25, "rank": 3, "level": "HIGH", "since": "2026-11-26",
+        "details": {"reach": [1, 2.5, None]}, "hints": ["post more", "reply"], "maybeHints": ["a", None], "note": None,
+    }
+    assert fast[0]["cards"][1]["maybeHints"] is None
+
+
+async def test_plain_leaves_skip_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    taken: list[str] = []
+    general_path = StrawberryGraphQLCoreExecutionContext.execute_field
+
+    def spy(self: Any, parent_type: Any, source: Any, details: Any, path: Any, position: Any) -> Any:
+        taken.append(f"{parent_type.name}.{details[0].node.name.value}")
+        return general_path(self, parent_type, source, details, path, position)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", spy)
+    CARDS[:] = [card(), card()]
+    result = await schemas()[0].execute(EVERY_LEAF, context_value={"client_id": "ada"})
+    assert result.errors is None
+    assert taken == ["Query.cards"]  # nine leaves on each of two cards, none through the general path
+
+
+@pytest.mark.parametrize(
+    ("query", "bad"),
+    [
+        ("{ cards { handle } }", {"handle": None}),  # a null where the schema forbids one
+        ("{ cards { rank } }", {"rank": "three"}),  # a value the scalar refuses
+        ("{ cards { rank } }", {"rank": 2.5}),
+        ("{ cards { hints } }", {"hints": ["fine", None]}),  # a null item in a list of non-null items
+        ("{ cards { hints } }", {"hints": "not a list"}),
+        ("{ cards { level } }", {"level": "HIGH"}),  # not a member of the enum
+        ("{ cards { note } }", {"note": ValueError("kept out of the answer")}),
+    ],
+)
+async def test_what_only_the_general_path_can_answer_gets_its_answer(query: str, bad: dict[str, Any]) -> None:
+    fast, general = await both(query, [card(), card(**bad)])
+    assert fast == general
+    assert fast[1], "the bad value must produce an error"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ cards { secret } }",  # a permission class: never a plain field
+        "{ cards { shout(times: 2) } }",  # a resolver with arguments
+        "{ cards { a: handle b: handle handle } }",  # aliases, and the same field twice
+        "{ cards { handle @include(if: false) rank @skip(if: false) } }",
+        "{ cards { ... on Card { handle } ...Rest } } fragment Rest on Card { score handle }",
+    ],
+)
+async def test_everything_else_answers_as_before(query: str) -> None:
+    fast, general = await both(query, [card(), card(handle="grace.example.org")])
+    assert fast == general
