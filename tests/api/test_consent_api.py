@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from joserfc import jws
 from joserfc.errors import BadSignatureError
 from joserfc.jwk import KeySet
 
+from renown.api.policies.queries import policy_node
 from renown.app import Runtime
 from renown.domain.errors import SignatureInvalid
 from tests.api.conftest import bearer, gql, upload
@@ -185,3 +187,18 @@ async def test_the_policy_is_public(client: httpx.AsyncClient) -> None:
     retention = {r["category"]: (r["days"], r["starts"]) for r in policy["retention"]}
     assert retention["activity"] == (365, "collection")
     assert retention["account"] == (None, "erasure")
+
+
+async def test_the_policy_is_built_once_per_language(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    query = '{ policy(language: "%s") { language notice purposes { id dataCategories } } }'
+    answers = [(await client.post("/graphql", json={"query": query % lang})).json()["data"]["policy"]
+               for lang in ("fr", "en", "fr")]
+    assert answers[0] == answers[2]
+    assert (answers[0]["language"], answers[1]["language"]) == ("fr", "en")
+    assert answers[0]["notice"] != answers[1]["notice"]
+    categories = [[p["dataCategories"] for p in answer["purposes"]] for answer in answers]
+    assert categories[0] == categories[1]
+    policies = runtime.policies
+    notice = policies.current_notice(datetime.now(UTC).date())
+    assert policy_node(policies, notice, "fr") is policy_node(policies, notice, "fr")
+    assert policy_node(policies, notice, "fr") is not policy_node(policies, notice, "en")
