@@ -9,6 +9,9 @@ process of its own. Two set-ups are measured:
 - `two_workers`: two uvicorn worker processes (`renown serve --workers 2`'s way), sharing both CPUs
   with the generator.
 
+The world is a SQLite file, or a PostgreSQL database when `RENOWN_BENCH_POSTGRES_URL` is set
+(`benchmarks.scoring_world`); `database` in the result says which.
+
 For each: requests per second and latency p50/p95/p99 of both endpoints (the round with the median
 throughput, plus the worst p99 of all rounds), and the median throughput ratio. With two workers
 the kernel hands each keep-alive connection to whichever worker accepts first (often all 32 to
@@ -30,6 +33,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+from sqlalchemy.engine import make_url
 
 from benchmarks.http_load import http_request
 from benchmarks.scoring_world import World, shared_world
@@ -137,6 +141,7 @@ async def me_over_http(size: int) -> dict[str, Any]:
     assert len(tokens) == CLIENTS
     pinned = two_cpus()
     return {
+        "database": make_url(world.settings.effective_database_url).get_backend_name(),
         "clients": CLIENTS, "requests_per_round": REQUESTS, "rounds": ROUNDS,
         "one_worker": {"server_cpus": "0" if pinned else "any", "generator_cpus": "1" if pinned else "any",
                        **measure(world, tokens, workers=1, server_cpus="0" if pinned else "",
