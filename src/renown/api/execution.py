@@ -1,9 +1,9 @@
 """Field execution that skips graphql-core's per-field ceremony where it can change nothing.
 
 Most fields of a response are plain attributes of leaf type (`value`, `level`, `hidden`, a list of
-hints). graphql-core still builds a resolve info, calls the resolver through the middleware chain,
-tests the result for awaitability and walks `complete_value` for each of them: about two thirds of
-the execution time of `me { score topics }`. For a field strawberry marks as basic (no resolver, no
+hints): 46 of the 67 fields `me { score topics }` answers. graphql-core still builds a resolve info,
+calls the resolver through the middleware chain, tests the result for awaitability and walks
+`complete_value` for each of them. For a field strawberry marks as basic (no resolver, no
 permission or other field extension, so nothing to check and nothing to inform), with no arguments
 and no directives, `PlainLeafExecutor` reads the attribute and coerces it with the type's own
 `coerce_output_value`, which is all the general path would do. Anything unusual (a null where the
