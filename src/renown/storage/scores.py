@@ -37,7 +37,10 @@ _CALIBRATIONS: dict[str, Calibration] = {}
 def stopped_members() -> sa.Select[tuple[Any]]:
     """Members whose restriction or objection stops scoring and public display (a subquery)."""
     r = REQUESTS
-    return sa.select(r.c.member_id).where(r.c.kind.in_(STOPPING_KINDS), r.c.status.not_in(NOT_STOPPING))
+    # Bound one by one, not as an expanding IN: the compiled statement is then reused as it is, where
+    # an expanding list is rendered into the SQL again on every execution (0.2 ms on every `me`).
+    return sa.select(r.c.member_id).where(r.c.kind.in_([sa.literal(kind) for kind in STOPPING_KINDS]),
+                                          r.c.status.not_in([sa.literal(status) for status in NOT_STOPPING]))
 
 
 # Read on every request: built once, so a request pays neither the statement's construction (about
