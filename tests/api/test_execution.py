@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import strawberry
+from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -151,3 +152,18 @@ async def test_what_only_the_general_path_can_answer_gets_its_answer(query: str,
 async def test_everything_else_answers_as_before(query: str) -> None:
     fast, general = await both(query, [card(), card(handle="grace.example.org")])
     assert fast == general
+
+
+async def test_a_field_middleware_still_sees_every_field() -> None:
+    seen: list[str] = []
+
+    class Watch(SchemaExtension):
+        def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+            seen.append(info.field_name)
+            return _next(root, info, *args, **kwargs)
+
+    CARDS[:] = [card()]
+    schema = build_schema(Query, production=False, extra_extensions=(Watch,))
+    result = await schema.execute("{ cards { handle rank hints } }", context_value={"client_id": "ada"})
+    assert result.data == {"cards": [{"handle": "ada.example.org", "rank": 3, "hints": ["post more", "reply"]}]}
+    assert seen == ["cards", "handle", "rank", "hints"]

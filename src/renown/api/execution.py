@@ -110,21 +110,21 @@ def _plan(field: GraphQLField) -> LeafPlan | None:
 class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
     """strawberry's executor, with plain leaf fields completed directly (see the module's docstring)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        manager = self.middleware_manager  # a field middleware must see every field: then nothing is direct
+        self._direct = manager is None or getattr(manager, "_middleware_resolvers", None) is None
+
     def execute_field(
         self, parent_type: GraphQLObjectType, source: Any, field_details_list: Any, path: Any,
         position_context: Any,
     ) -> Any:
         node = field_details_list[0].node
-        if not node.arguments and not node.directives and len(field_details_list) == 1:
+        if self._direct and not node.arguments and not node.directives and len(field_details_list) == 1:
             field = self.schema.get_field(parent_type, node.name.value)
-            if field is not None and self._without_middleware():
-                plan = leaf_plan(field)
-                if plan is not None:
-                    completed = plan.complete(source)
-                    if completed is not _GENERAL:
-                        return completed
+            plan = None if field is None else leaf_plan(field)
+            if plan is not None:
+                completed = plan.complete(source)
+                if completed is not _GENERAL:
+                    return completed
         return super().execute_field(parent_type, source, field_details_list, path, position_context)
-
-    def _without_middleware(self) -> bool:
-        manager = self.middleware_manager
-        return manager is None or getattr(manager, "_middleware_resolvers", None) is None
