@@ -1,9 +1,10 @@
-"""Plain leaf fields completed directly answer exactly what graphql-core's general path answers."""
+"""Plain fields completed directly answer exactly what graphql-core's general path answers."""
 
 from __future__ import annotations
 
 import datetime
 import enum
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,6 +33,23 @@ class Never(BasePermission):
 
 
 @strawberry.type
+class Link:
+    url: str
+    weight: float | None
+
+
+@strawberry.type
+class Owner:
+    handle: str
+    rank: int
+    links: list[Link]
+
+    @strawberry.field
+    async def badge(self) -> str:
+        return f"badge of {self.handle}"
+
+
+@strawberry.type
 class Card:
     handle: str
     score: float
@@ -42,6 +60,8 @@ class Card:
     hints: list[str]
     maybe_hints: list[str | None] | None
     note: str | None
+    owner: Owner
+    maybe_owner: Owner | None
     secret: str = strawberry.field(permission_classes=[Never], default="kept")
 
     @strawberry.field
@@ -53,9 +73,18 @@ def card(**changes: Any) -> Card:
     values: dict[str, Any] = {
         "handle": "ada.example.org", "score": 71.25, "rank": 3, "level": Level.HIGH,
         "since": datetime.date(2026, 11, 26), "details": {"reach": [1, 2.5, None]}, "hints": ["post more", "reply"],
-        "maybe_hints": ["a", None], "note": None,
+        "maybe_hints": ["a", None], "note": None, "owner": owner(), "maybe_owner": None,
     }
     return Card(**{**values, **changes})
+
+
+def owner(**changes: Any) -> Owner:
+    values: dict[str, Any] = {
+        "handle": "ada.example.org", "rank": 3,
+        "links": [Link(url="https://ada.example.org/a", weight=0.5),
+                  Link(url="https://ada.example.org/b", weight=None)],
+    }
+    return Owner(**{**values, **changes})
 
 
 CARDS: list[Card] = []  # what `cards` answers, set by each test
@@ -85,6 +114,7 @@ def schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
 
 
 async def both(query: str, cards: list[Card]) -> tuple[Any, Any]:
+    """The answers of the direct and the general executors; a test compares them (keys in order, too)."""
     CARDS[:] = cards
     fast, general = schemas()
     assert fast.execution_context_class is PlainLeafExecutor
@@ -92,18 +122,19 @@ async def both(query: str, cards: list[Card]) -> tuple[Any, Any]:
     for schema in (fast, general):
         result = await schema.execute(query, context_value={"client_id": "ada"})
         errors = [(e.message, e.path, [(at.line, at.column) for at in e.locations or []]) for e in result.errors or []]
-        answers.append((result.data, errors))
+        answers.append((json.dumps(result.data), errors))
     return answers[0], answers[1]
 
 
 async def test_plain_leaves_answer_as_the_general_path() -> None:
     fast, general = await both(EVERY_LEAF, [card(), card(handle="grace.example.org", maybe_hints=None)])
     assert fast == general
-    assert fast[0]["cards"][0] == {
+    data = json.loads(fast[0])
+    assert data["cards"][0] == {
         "handle": "ada.example.org", "score": 71.25, "rank": 3, "level": "HIGH", "since": "2026-11-26",
         "details": {"reach": [1, 2.5, None]}, "hints": ["post more", "reply"], "maybeHints": ["a", None], "note": None,
     }
-    assert fast[0]["cards"][1]["maybeHints"] is None
+    assert data["cards"][1]["maybeHints"] is None
 
 
 async def test_plain_leaves_skip_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -167,3 +198,74 @@ async def test_a_field_middleware_still_sees_every_field() -> None:
     result = await schema.execute("{ cards { handle rank hints } }", context_value={"client_id": "ada"})
     assert result.data == {"cards": [{"handle": "ada.example.org", "rank": 3, "hints": ["post more", "reply"]}]}
     assert seen == ["cards", "handle", "rank", "hints"]
+
+
+NESTED = "{ cards { handle owner { handle rank links { url weight } } maybeOwner { rank __typename } } }"
+
+
+async def test_plain_objects_answer_as_the_general_path() -> None:
+    cards = [card(), card(handle="grace.example.org", maybe_owner=owner(rank=9, links=[]))]
+    fast, general = await both(NESTED, cards)
+    assert fast == general
+    assert json.loads(fast[0])["cards"] == [
+        {"handle": "ada.example.org", "owner": {"handle": "ada.example.org", "rank": 3, "links": [
+            {"url": "https://ada.example.org/a", "weight": 0.5}, {"url": "https://ada.example.org/b", "weight": None}]},
+         "maybeOwner": None},
+        {"handle": "grace.example.org", "owner": {"handle": "ada.example.org", "rank": 3, "links": [
+            {"url": "https://ada.example.org/a", "weight": 0.5}, {"url": "https://ada.example.org/b", "weight": None}]},
+         "maybeOwner": {"rank": 9, "__typename": "Owner"}},
+    ]
+
+
+async def test_plain_objects_skip_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    taken: list[str] = []
+    general_path = StrawberryGraphQLCoreExecutionContext.execute_field
+
+    def spy(self: Any, parent_type: Any, source: Any, details: Any, path: Any, position: Any) -> Any:
+        taken.append(f"{parent_type.name}.{details[0].node.name.value}")
+        return general_path(self, parent_type, source, details, path, position)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", spy)
+    CARDS[:] = [card(), card(maybe_owner=owner())]
+    result = await schemas()[0].execute(NESTED, context_value={"client_id": "ada"})
+    assert result.errors is None
+    assert taken == ["Query.cards"]
+
+
+@pytest.mark.parametrize(
+    ("query", "bad"),
+    [
+        # a null where the schema forbids one, two levels down: the error bubbles up to the card
+        ("{ cards { handle owner { links { url } } } }", {"owner": owner(links=[Link(url=None, weight=1.0)])}),  # type: ignore[arg-type]
+        ("{ cards { owner { rank } } }", {"owner": None}),
+        ("{ cards { owner { links { url } } } }", {"owner": owner(links=[None])}),  # a null item, non-null items
+        ("{ cards { owner { rank } } }", {"owner": owner(rank="three")}),  # a value the scalar refuses
+        ("{ cards { maybeOwner { rank } } }", {"maybe_owner": owner(rank=2.5)}),  # ... under a nullable object
+        ("{ cards { owner { links { url } } } }", {"owner": owner(links="not a list")}),
+        ("{ cards { maybeOwner { handle } } }", {"maybe_owner": ValueError("kept out of the answer")}),
+    ],
+)
+async def test_what_only_the_general_path_can_answer_in_an_object_gets_its_answer(
+    query: str, bad: dict[str, Any],
+) -> None:
+    fast, general = await both(query, [card(), card(**bad), card()])
+    assert fast == general
+    assert fast[1], "the bad value must produce an error"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ cards { rank owner { badge handle links { weight url } } handle } }",  # an async resolver among them
+        "{ cards { owner { handle ... on Owner { rank } } } }",  # a fragment inside
+        "{ cards { owner { a: rank b: rank } } }",
+        "{ cards { owner { rank rank } } }",  # the same field twice: merged
+        "{ cards { owner { rank @skip(if: true) handle } } }",
+        "{ cards { shout(times: 3) owner { handle } note } }",  # direct and general fields, in the query's order
+        "{ cards { owner { handle } ... on Card { owner { rank } } } }",  # one object selected twice
+    ],
+)
+async def test_objects_the_plans_leave_out_answer_as_before(query: str) -> None:
+    fast, general = await both(query, [card(), card(handle="grace.example.org", maybe_owner=owner())])
+    assert fast == general
+    assert not fast[1]

@@ -1,24 +1,43 @@
 """Field execution that skips graphql-core's per-field ceremony where it can change nothing.
 
-Most fields of a response are plain attributes of leaf type (`value`, `level`, `hidden`, a list of
-hints): 46 of the 67 fields `me { score topics }` answers. graphql-core still builds a resolve info,
-calls the resolver through the middleware chain, tests the result for awaitability and walks
-`complete_value` for each of them. For a field strawberry marks as basic (no resolver, no
-permission or other field extension, so nothing to check and nothing to inform), with no arguments
-and no directives, `PlainLeafExecutor` reads the attribute and coerces it with the type's own
-`coerce_output_value`, which is all the general path would do. Anything unusual (a null where the
-schema forbids one, a value the scalar refuses, an exception, an awaitable) goes down the general
-path unchanged, so errors, their paths and their masking are exactly graphql-core's.
+Most fields of a response are plain attributes (`value`, `level`, a list of hints, the networks of
+a score): 46 of the 67 fields `me { score topics }` answers are plain leaves, and most of the rest
+plain objects made of them. graphql-core still builds a path, a resolve info, calls the resolver
+through the middleware chain, tests the result for awaitability and walks `complete_value` for
+each of them. A field is plain when strawberry marks it as basic (no resolver, no permission or
+other field extension, so nothing to check and nothing to inform) and it has no arguments, no
+directives, no alias shared with another field. `PlainLeafExecutor` completes such fields
+directly:
+
+- a leaf (or a list of leaves) is read and coerced with the type's own `coerce_output_value`;
+- an object (or a list of objects) whose sub-selection holds only plain fields and `__typename`,
+  with no fragments, is completed by a plan built once per query document and reused by every
+  request that sends the same document (the parser cache hands them the same syntax tree).
+
+Anything unusual (a null where the schema forbids one, a value a scalar refuses, an exception, an
+awaitable) sends that field, as a whole, down the general path, which reads it again and answers
+it: direct completion only reads attributes, so it leaves nothing behind to undo, and errors,
+their paths and their masking are exactly graphql-core's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
-from graphql import GraphQLField, GraphQLLeafType, GraphQLObjectType, is_leaf_type, is_list_type, is_non_null_type
-from graphql.pyutils import Undefined
+from graphql import (
+    FieldNode,
+    GraphQLField,
+    GraphQLLeafType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+)
+from graphql.pyutils import AwaitableOrValue, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 _GENERAL = object()  # "take the general path"
@@ -107,6 +126,148 @@ def _plan(field: GraphQLField) -> LeafPlan | None:
     return LeafPlan(field, resolve, item, non_null, is_list=True, item_non_null=item_non_null)
 
 
+@dataclass(frozen=True, slots=True)
+class TypenamePlan:
+    """`__typename` inside a plain object: the object type's name."""
+
+    name: str
+
+    def complete(self, _source: Any) -> str:
+        return self.name
+
+
+Plan: TypeAlias = "LeafPlan | TypenamePlan | ObjectPlan"
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectPlan:
+    """How to complete one plain field of object type, or of a list of an object type, with plain fields below."""
+
+    node: FieldNode  # kept so its id is not reused while the plan is cached
+    resolve: Callable[..., Any]
+    steps: tuple[tuple[str, Plan], ...]  # response name and plan of each sub-field, in the query's order
+    non_null: bool
+    is_list: bool = False
+    item_non_null: bool = False
+
+    def complete(self, source: Any) -> Any:
+        """The completed value, or `_GENERAL` when only the general path can say what to answer."""
+        try:
+            value = self.resolve(source, None)
+        except Exception:  # noqa: BLE001 - the general path raises it again and reports it properly
+            return _GENERAL
+        if value is None:
+            return _GENERAL if self.non_null else None
+        if not self.is_list:
+            return self._object(value)
+        if not isinstance(value, list | tuple):
+            return _GENERAL
+        items: list[Any] = []
+        for item in value:
+            if item is None:
+                if self.item_non_null:
+                    return _GENERAL
+                items.append(None)
+                continue
+            completed = self._object(item)
+            if completed is _GENERAL:
+                return _GENERAL
+            items.append(completed)
+        return items
+
+    def _object(self, value: Any) -> Any:
+        if isinstance(value, BaseException):
+            return _GENERAL
+        completed: dict[str, Any] = {}
+        for name, step in self.steps:
+            field_value = step.complete(value)
+            if field_value is _GENERAL:
+                return _GENERAL
+            completed[name] = field_value
+        return completed
+
+
+_OBJECT_PLANS: dict[tuple[int, str], ObjectPlan | None] = {}
+
+
+def object_plan(schema: GraphQLSchema, parent_type: GraphQLObjectType, node: FieldNode) -> ObjectPlan | None:
+    """The plan for a plain field of object type as `node` selects it, or None when it needs the general path."""
+    key = (id(node), parent_type.name)
+    if key in _OBJECT_PLANS:
+        cached = _OBJECT_PLANS[key]
+        if cached is None or cached.node is node:
+            return cached
+    plan = _object_plan(schema, parent_type, node)
+    if len(_OBJECT_PLANS) >= _MAX_PLANS:
+        _OBJECT_PLANS.clear()
+    # A None cached under the id of a node since collected only costs that node's fields the general path.
+    _OBJECT_PLANS[key] = plan
+    return plan
+
+
+def _object_plan(schema: GraphQLSchema, parent_type: GraphQLObjectType, node: FieldNode) -> ObjectPlan | None:
+    field = schema.get_field(parent_type, node.name.value)
+    if field is None or node.selection_set is None or not _plain(field, node):
+        return None
+    of_type: Any = field.type
+    non_null = is_non_null_type(of_type)
+    if non_null:
+        of_type = of_type.of_type
+    is_list = is_list_type(of_type)
+    item_non_null = False
+    if is_list:
+        of_type = of_type.of_type
+        item_non_null = is_non_null_type(of_type)
+        if item_non_null:
+            of_type = of_type.of_type
+    if not is_object_type(of_type) or of_type.is_type_of is not None:
+        return None
+    steps = _steps(schema, of_type, node)
+    if steps is None:
+        return None
+    return ObjectPlan(node, field.resolve, steps, non_null, is_list, item_non_null)  # type: ignore[arg-type]
+
+
+def _steps(
+    schema: GraphQLSchema, object_type: GraphQLObjectType, node: FieldNode,
+) -> tuple[tuple[str, Plan], ...] | None:
+    steps: dict[str, Plan] = {}
+    assert node.selection_set is not None
+    for selection in node.selection_set.selections:
+        if not isinstance(selection, FieldNode) or selection.directives or selection.arguments:
+            return None  # fragments, @skip and @include, arguments: the general path collects them
+        name = selection.alias.value if selection.alias else selection.name.value
+        if name in steps:
+            return None  # the same response name twice: fields to merge
+        step: Plan | None
+        if selection.name.value == "__typename":
+            step = TypenamePlan(object_type.name)
+        elif selection.selection_set is None:
+            sub_field = schema.get_field(object_type, selection.name.value)
+            step = None if sub_field is None else leaf_plan(sub_field)
+        else:
+            step = object_plan(schema, object_type, selection)
+        if step is None:
+            return None
+        steps[name] = step
+    return tuple(steps.items())
+
+
+def _plain(field: GraphQLField, node: FieldNode) -> bool:
+    resolve = field.resolve
+    return (resolve is not None and getattr(resolve, "_is_default", False)  # strawberry's mark of a basic field
+            and not node.arguments and not node.directives)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldsPlan:
+    """One selection set of an operation: the plans of its plain fields and the set of the others."""
+
+    grouped_field_set: dict[str, Any]  # kept so its id is not reused while the executor holds the plan
+    direct: tuple[tuple[str, Plan], ...]
+    general: dict[str, Any]
+
+
 class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
     """strawberry's executor, with plain leaf fields completed directly (see the module's docstring)."""
 
@@ -114,6 +275,59 @@ class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         manager = self.middleware_manager  # a field middleware must see every field: then nothing is direct
         self._direct = manager is None or getattr(manager, "_middleware_resolvers", None) is None
+        self._fields_plans: dict[int, FieldsPlan] = {}
+
+    def execute_fields(
+        self, parent_type: GraphQLObjectType, source_value: Any, path: Any, grouped_field_set: dict[str, Any],
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        """Complete the plain fields directly, the rest (and any plain one that turns out unusual) generally."""
+        if not self._direct or position_context is not None:  # a middleware, or deferred delivery
+            return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+        plan = self._fields_plan(parent_type, grouped_field_set)
+        if not plan.direct:
+            return super().execute_fields(parent_type, source_value, path, grouped_field_set, None)
+        direct: dict[str, Any] = {}
+        general = plan.general
+        for name, step in plan.direct:
+            completed = step.complete(source_value)
+            if completed is _GENERAL:
+                if general is plan.general:
+                    general = dict(general)
+                general[name] = grouped_field_set[name]
+            else:
+                direct[name] = completed
+        if not general:
+            return direct
+        rest = super().execute_fields(parent_type, source_value, path, general, None)
+        if self.is_awaitable(rest):
+            return _merged_later(grouped_field_set, direct, rest)
+        return _merged(grouped_field_set, direct, rest)  # type: ignore[arg-type]
+
+    def _fields_plan(self, parent_type: GraphQLObjectType, grouped_field_set: dict[str, Any]) -> FieldsPlan:
+        # graphql-core collects a selection set once per executor, so every item of a list shares one plan.
+        plan = self._fields_plans.get(id(grouped_field_set))
+        if plan is not None and plan.grouped_field_set is grouped_field_set:
+            return plan
+        direct: list[tuple[str, Plan]] = []
+        general: dict[str, Any] = {}
+        for name, details in grouped_field_set.items():
+            step = self._plan_of(parent_type, details)
+            if step is None:
+                general[name] = details
+            else:
+                direct.append((name, step))
+        plan = self._fields_plans[id(grouped_field_set)] = FieldsPlan(grouped_field_set, tuple(direct), general)
+        return plan
+
+    def _plan_of(self, parent_type: GraphQLObjectType, details: Any) -> Plan | None:
+        node = details[0].node
+        if len(details) != 1 or node.arguments or node.directives or details[0].defer_usage is not None:
+            return None
+        if node.selection_set is not None:
+            return object_plan(self.schema, parent_type, node)
+        field = self.schema.get_field(parent_type, node.name.value)
+        return None if field is None or not _plain(field, node) else leaf_plan(field)
 
     def execute_field(
         self, parent_type: GraphQLObjectType, source: Any, field_details_list: Any, path: Any,
@@ -128,3 +342,13 @@ class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
                 if completed is not _GENERAL:
                     return completed
         return super().execute_field(parent_type, source, field_details_list, path, position_context)
+
+
+def _merged(grouped_field_set: dict[str, Any], direct: dict[str, Any], rest: dict[str, Any]) -> dict[str, Any]:
+    """Both halves of an object's fields, in the query's order (a field the general path dropped stays out)."""
+    return {name: direct[name] if name in direct else rest[name]
+            for name in grouped_field_set if name in direct or name in rest}
+
+
+async def _merged_later(grouped_field_set: dict[str, Any], direct: dict[str, Any], rest: Any) -> dict[str, Any]:
+    return _merged(grouped_field_set, direct, await rest)
