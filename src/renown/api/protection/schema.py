@@ -15,6 +15,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import PreExecutionError
@@ -23,6 +24,7 @@ from strawberry.types.graphql import OperationType
 from renown.api.execution import PlainLeafExecutor
 from renown.api.protection.cost import CostCache, CostLimits, QueryCost
 from renown.api.protection.errors import ErrorCode, ErrorPolicy, MaskUnexpectedErrors
+from renown.api.protection.hooks import CachedHooksRunner
 from renown.api.protection.persisted import (
     AutomaticPersistedQueries,
     InMemoryPersistedQueries,
@@ -46,6 +48,12 @@ class RenownSchema(strawberry.Schema):
     def __init__(self, *args: Any, error_policy: ErrorPolicy, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.error_policy = error_policy
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension],
+    ) -> SchemaExtensionsRunner:
+        """strawberry's runner, finding each extension's hooks once per class (see `hooks`)."""
+        return CachedHooksRunner(execution_context=execution_context, extensions=extensions)
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Log client errors at INFO and unexpected ones at ERROR, never with query or variables."""
