@@ -156,3 +156,9 @@ class MaskUnexpectedErrors(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         return masked(error)
+
+    def _process_result(self, result: object) -> None:
+        # strawberry first tests the result against a runtime protocol, which costs more than the rest of
+        # an error-free request's masking; a result without errors has nothing to mask.
+        if getattr(result, "errors", None):
+            super()._process_result(result)
