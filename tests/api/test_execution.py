@@ -48,6 +48,22 @@ class Owner:
     async def badge(self) -> str:
         return f"badge of {self.handle}"
 
+    @strawberry.field
+    def greeting(self, punctuation: str = "!", times: int = 1) -> str:
+        return f"hello {self.handle}{punctuation * times}"
+
+    @strawberry.field
+    def fails(self) -> str:
+        raise ValueError("greeting refused")
+
+    @strawberry.field
+    def field_name(self, info: strawberry.Info) -> str:
+        return info.field_name
+
+    @strawberry.field
+    def initials(self, parent: strawberry.Parent[Owner]) -> str:
+        return parent.handle[:2]
+
 
 @strawberry.type
 class Card:
@@ -269,3 +285,47 @@ async def test_objects_the_plans_leave_out_answer_as_before(query: str) -> None:
     fast, general = await both(query, [card(), card(handle="grace.example.org", maybe_owner=owner())])
     assert fast == general
     assert not fast[1]
+
+
+async def test_resolvers_on_literal_arguments_answer_as_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    query = '{ cards { owner { greeting a: greeting(punctuation: "?", times: 2) initials } shout(times: 2) } }'
+    cards = [card(), card(handle="grace.example.org", owner=owner(handle="grace.example.org"))]
+    fast, general = await both(query, cards)
+    assert fast == general
+    assert json.loads(fast[0])["cards"][1] == {
+        "owner": {"greeting": "hello grace.example.org!", "a": "hello grace.example.org??", "initials": "gr"},
+        "shout": "GRACE.EXAMPLE.ORGGRACE.EXAMPLE.ORG",
+    }
+    taken: list[str] = []
+    general_path = StrawberryGraphQLCoreExecutionContext.execute_field
+
+    def spy(self: Any, parent_type: Any, source: Any, details: Any, path: Any, position: Any) -> Any:
+        taken.append(f"{parent_type.name}.{details[0].node.name.value}")
+        return general_path(self, parent_type, source, details, path, position)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", spy)
+    CARDS[:] = cards
+    result = await schemas()[0].execute(query, context_value={"client_id": "ada"})
+    assert result.errors is None
+    assert taken == ["Query.cards"]
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ("{ cards { owner { handle fails } } }", None),  # raises: the general path calls it again and reports it
+        ("{ cards { owner { rank fieldName } } }", None),  # asks for info
+        ("{ cards { owner { badge } } }", None),  # asynchronous
+        ("{ cards { secret } }", None),  # a permission class
+        ("query ($p: String!) { cards { owner { greeting(punctuation: $p) } } }", {"p": "."}),  # a variable
+    ],
+)
+async def test_resolvers_the_plans_leave_out_answer_as_before(query: str, variables: dict[str, Any] | None) -> None:
+    CARDS[:] = [card(), card(handle="grace.example.org")]
+    fast, general = schemas()
+    answers = []
+    for schema in (fast, general):
+        result = await schema.execute(query, variable_values=variables, context_value={"client_id": "ada"})
+        answers.append((json.dumps(result.data), [(e.message, e.path) for e in result.errors or []]))
+    assert answers[0] == answers[1]
+    assert bool(answers[0][1]) == ("fails" in query or "secret" in query)  # only those two refuse

@@ -32,13 +32,17 @@ from graphql import (
     GraphQLLeafType,
     GraphQLObjectType,
     GraphQLSchema,
+    VariableNode,
+    get_nullable_type,
     is_leaf_type,
     is_list_type,
     is_non_null_type,
     is_object_type,
 )
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import AwaitableOrValue, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.arguments import convert_arguments
 
 _GENERAL = object()  # "take the general path"
 _MAX_PLANS = 65_536  # schemas are built once per process; the bound only matters to a test run building many
@@ -105,10 +109,11 @@ def leaf_plan(field: GraphQLField) -> LeafPlan | None:
     return plan
 
 
-def _plan(field: GraphQLField) -> LeafPlan | None:
-    resolve = field.resolve
-    if resolve is None or not getattr(resolve, "_is_default", False):  # strawberry's mark of a basic field
-        return None
+def _plan(field: GraphQLField, resolve: Callable[..., Any] | None = None) -> LeafPlan | None:
+    if resolve is None:
+        resolve = field.resolve
+        if resolve is None or not getattr(resolve, "_is_default", False):  # strawberry's mark of a basic field
+            return None
     of_type: Any = field.type
     non_null = is_non_null_type(of_type)
     if non_null:
@@ -234,23 +239,86 @@ def _steps(
     steps: dict[str, Plan] = {}
     assert node.selection_set is not None
     for selection in node.selection_set.selections:
-        if not isinstance(selection, FieldNode) or selection.directives or selection.arguments:
-            return None  # fragments, @skip and @include, arguments: the general path collects them
+        if not isinstance(selection, FieldNode) or selection.directives:
+            return None  # fragments, @skip and @include: the general path collects them
         name = selection.alias.value if selection.alias else selection.name.value
         if name in steps:
             return None  # the same response name twice: fields to merge
         step: Plan | None
-        if selection.name.value == "__typename":
+        if selection.name.value == "__typename" and not selection.arguments:
             step = TypenamePlan(object_type.name)
         elif selection.selection_set is None:
-            sub_field = schema.get_field(object_type, selection.name.value)
-            step = None if sub_field is None else leaf_plan(sub_field)
+            step = leaf_step(schema, object_type, selection)
         else:
             step = object_plan(schema, object_type, selection)
         if step is None:
             return None
         steps[name] = step
     return tuple(steps.items())
+
+
+_RESOLVER_PLANS: dict[tuple[int, str], tuple[FieldNode, LeafPlan | None]] = {}
+
+
+def leaf_step(schema: GraphQLSchema, parent_type: GraphQLObjectType, node: FieldNode) -> LeafPlan | None:
+    """The plan for a leaf field as `node` selects it: a plain one, or a resolver `resolver_leaf` accepts."""
+    field = schema.get_field(parent_type, node.name.value)
+    if field is None or node.directives:
+        return None
+    if not node.arguments and _plain(field, node):
+        return leaf_plan(field)
+    key = (id(node), parent_type.name)
+    cached = _RESOLVER_PLANS.get(key)
+    if cached is not None and cached[0] is node:
+        return cached[1]
+    plan = resolver_leaf(schema, field, node)
+    if len(_RESOLVER_PLANS) >= _MAX_PLANS:
+        _RESOLVER_PLANS.clear()
+    _RESOLVER_PLANS[key] = (node, plan)
+    return plan
+
+
+def resolver_leaf(schema: GraphQLSchema, field: GraphQLField, node: FieldNode) -> LeafPlan | None:
+    """A plan calling a strawberry resolver directly, when nothing but its arguments stands between.
+
+    Only a synchronous resolver of leaf type qualifies, one that asks for no `info` (so it cannot
+    reach the request), with no permission or other field extension, taking only literal scalar
+    arguments (no variables): those are converted once, here, as strawberry converts them on
+    every call. When the resolver raises, the general path calls it again to report the error.
+    """
+    definition = field.extensions.get("strawberry-definition")
+    strawberry_schema = getattr(schema, "_strawberry_schema", None)
+    resolver = getattr(definition, "base_resolver", None)
+    if (
+        definition is None or resolver is None or strawberry_schema is None or definition.extensions
+        or resolver.is_async or resolver.info_parameter is not None
+        or getattr(strawberry_schema.schema_converter, "_exception_handler_specs", None)  # errors as results
+        or any(isinstance(argument.value, VariableNode) for argument in node.arguments or ())
+        or not all(is_leaf_type(get_nullable_type(argument.type)) for argument in field.args.values())
+    ):
+        return None
+    try:
+        kwargs = convert_arguments(
+            get_argument_values(field, node), definition.arguments,
+            scalar_registry=strawberry_schema.schema_converter.scalar_registry, config=strawberry_schema.config,
+        )
+    except Exception:  # noqa: BLE001 - a literal the scalar refuses: the general path reports it
+        return None
+    plain = _plan(field, resolve=_caller(definition, resolver, kwargs))
+    return plain
+
+
+def _caller(definition: Any, resolver: Any, kwargs: dict[str, Any]) -> Callable[[Any, Any], Any]:
+    """`resolve(source, info)` calling the strawberry resolver as strawberry would, with `kwargs`."""
+    takes_self = resolver.self_parameter is not None
+    source_names = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None]
+    get_result = definition.get_result
+
+    def call(source: Any, _info: Any) -> Any:
+        return get_result(source, None, [source] if takes_self else [],
+                          {**kwargs, **dict.fromkeys(source_names, source)} if source_names else kwargs)
+
+    return call
 
 
 def _plain(field: GraphQLField, node: FieldNode) -> bool:
@@ -322,12 +390,11 @@ class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def _plan_of(self, parent_type: GraphQLObjectType, details: Any) -> Plan | None:
         node = details[0].node
-        if len(details) != 1 or node.arguments or node.directives or details[0].defer_usage is not None:
+        if len(details) != 1 or node.directives or details[0].defer_usage is not None:
             return None
         if node.selection_set is not None:
             return object_plan(self.schema, parent_type, node)
-        field = self.schema.get_field(parent_type, node.name.value)
-        return None if field is None or not _plain(field, node) else leaf_plan(field)
+        return leaf_step(self.schema, parent_type, node)
 
     def execute_field(
         self, parent_type: GraphQLObjectType, source: Any, field_details_list: Any, path: Any,
