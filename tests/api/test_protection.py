@@ -615,3 +615,20 @@ async def test_a_body_over_the_limit_is_refused(chunked: bool) -> None:
         )
     assert response.status_code == 413
     assert response.json()["errors"][0]["message"] == "The request body is larger than 1000 bytes."
+
+
+async def test_request_bodies_parse_as_json_does() -> None:
+    huge = '{"query": "query ($n: Int) { people(first: $n) { handle } }", "variables": {"n": 123456789012345678901234}}'
+    async with client() as http:
+        broken = await http.post("/graphql", content=b'{"query": ', headers={"content-type": "application/json"})
+        too_big = await http.post("/graphql", content=huge, headers={"content-type": "application/json"})
+        nan = await http.post("/graphql", content='{"query": "{ hello }", "variables": {"x": NaN}}',
+                              headers={"content-type": "application/json"})
+    assert broken.status_code == 400
+    assert broken.json()["errors"][0]["message"] == "Unable to parse request body as JSON"
+    # Integers past 64 bits stay exact integers (a faster parser would turn them into floats), and NaN is
+    # accepted, as Python's parser does: the schema's own rules judge them.
+    assert too_big.status_code == 200
+    assert [e["message"] for e in too_big.json()["errors"]] == [
+        "`first` on `Query.people` must be between 0 and 100; got 123456789012345678901234."]
+    assert nan.json()["data"] == {"hello": "hello"}
