@@ -31,7 +31,7 @@ BENCHMARKS: dict[str, Callable[[int], Awaitable[dict[str, Any]]]] = {
     "fast-path": scoring_bench.fast_path_latency,
     "leaderboard": scoring_bench.leaderboard_throughput,
     "me-http": api_bench.me_over_http,
-    "plain-leaves": execution_bench.plain_leaves,
+    "plain-fields": execution_bench.plain_fields,
     "rescore": rescore_bench.rescore_throughput,
     "export-erasure": privacy_bench.export_and_erasure,
 }

@@ -329,3 +329,37 @@ async def test_resolvers_the_plans_leave_out_answer_as_before(query: str, variab
         answers.append((json.dumps(result.data), [(e.message, e.path) for e in result.errors or []]))
     assert answers[0] == answers[1]
     assert bool(answers[0][1]) == ("fails" in query or "secret" in query)  # only those two refuse
+
+
+@strawberry.type(name="Owner")
+class TwinOwner:
+    handle: str
+
+    @strawberry.field
+    def greeting(self, punctuation: str = "!", times: int = 1) -> str:
+        return f"good day {self.handle}{punctuation * times}"
+
+
+@strawberry.type(name="Card")
+class TwinCard:
+    owner: TwinOwner
+
+
+@strawberry.type(name="Query")
+class TwinQuery:
+    @strawberry.field
+    def cards(self) -> list[TwinCard]:
+        return [TwinCard(owner=TwinOwner(handle="grace.example.org"))]
+
+
+async def test_schemas_with_the_same_type_names_keep_their_own_plans() -> None:
+    # The parser cache gives both schemas the same syntax tree for the same text: plans must not cross over.
+    query = '{ cards { owner { handle greeting(punctuation: "?") } } }'
+    CARDS[:] = [card()]
+    ours, twin = build_schema(Query, production=False), build_schema(TwinQuery, production=False)
+    answers = [(await schema.execute(query, context_value={"client_id": "ada"})).data for schema in (ours, twin, ours)]
+    assert answers == [
+        {"cards": [{"owner": {"handle": "ada.example.org", "greeting": "hello ada.example.org?"}}]},
+        {"cards": [{"owner": {"handle": "grace.example.org", "greeting": "good day grace.example.org?"}}]},
+        {"cards": [{"owner": {"handle": "ada.example.org", "greeting": "hello ada.example.org?"}}]},
+    ]

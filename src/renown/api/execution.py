@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 from graphql import (
     FieldNode,
@@ -45,6 +45,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.arguments import convert_arguments
 
 _GENERAL = object()  # "take the general path"
+Cached = TypeVar("Cached")
 _MAX_PLANS = 65_536  # schemas are built once per process; the bound only matters to a test run building many
 
 
@@ -148,7 +149,7 @@ Plan: TypeAlias = "LeafPlan | TypenamePlan | ObjectPlan"
 class ObjectPlan:
     """How to complete one plain field of object type, or of a list of an object type, with plain fields below."""
 
-    node: FieldNode  # kept so its id is not reused while the plan is cached
+    node: FieldNode
     resolve: Callable[..., Any]
     steps: tuple[tuple[str, Plan], ...]  # response name and plan of each sub-field, in the query's order
     non_null: bool
@@ -192,21 +193,29 @@ class ObjectPlan:
         return completed
 
 
-_OBJECT_PLANS: dict[tuple[int, str], ObjectPlan | None] = {}
+# Keyed by the selecting node and the parent type, both by identity: the parser cache hands every schema
+# of the process the same syntax tree for the same query text, and each schema has its own types.
+_OBJECT_PLANS: dict[tuple[int, int], tuple[FieldNode, GraphQLObjectType, ObjectPlan | None]] = {}
+_RESOLVER_PLANS: dict[tuple[int, int], tuple[FieldNode, GraphQLObjectType, LeafPlan | None]] = {}
 
 
 def object_plan(schema: GraphQLSchema, parent_type: GraphQLObjectType, node: FieldNode) -> ObjectPlan | None:
     """The plan for a plain field of object type as `node` selects it, or None when it needs the general path."""
-    key = (id(node), parent_type.name)
-    if key in _OBJECT_PLANS:
-        cached = _OBJECT_PLANS[key]
-        if cached is None or cached.node is node:
-            return cached
-    plan = _object_plan(schema, parent_type, node)
-    if len(_OBJECT_PLANS) >= _MAX_PLANS:
-        _OBJECT_PLANS.clear()
-    # A None cached under the id of a node since collected only costs that node's fields the general path.
-    _OBJECT_PLANS[key] = plan
+    return _cached(_OBJECT_PLANS, parent_type, node, lambda: _object_plan(schema, parent_type, node))
+
+
+def _cached(
+    plans: dict[tuple[int, int], tuple[FieldNode, GraphQLObjectType, Cached]], parent_type: GraphQLObjectType,
+    node: FieldNode, build: Callable[[], Cached],
+) -> Cached:
+    key = (id(node), id(parent_type))
+    cached = plans.get(key)
+    if cached is not None and cached[0] is node and cached[1] is parent_type:  # not a reused id
+        return cached[2]
+    plan = build()
+    if len(plans) >= _MAX_PLANS:
+        plans.clear()
+    plans[key] = (node, parent_type, plan)  # holding both keeps their ids from being reused
     return plan
 
 
@@ -257,9 +266,6 @@ def _steps(
     return tuple(steps.items())
 
 
-_RESOLVER_PLANS: dict[tuple[int, str], tuple[FieldNode, LeafPlan | None]] = {}
-
-
 def leaf_step(schema: GraphQLSchema, parent_type: GraphQLObjectType, node: FieldNode) -> LeafPlan | None:
     """The plan for a leaf field as `node` selects it: a plain one, or a resolver `resolver_leaf` accepts."""
     field = schema.get_field(parent_type, node.name.value)
@@ -267,15 +273,7 @@ def leaf_step(schema: GraphQLSchema, parent_type: GraphQLObjectType, node: Field
         return None
     if not node.arguments and _plain(field, node):
         return leaf_plan(field)
-    key = (id(node), parent_type.name)
-    cached = _RESOLVER_PLANS.get(key)
-    if cached is not None and cached[0] is node:
-        return cached[1]
-    plan = resolver_leaf(schema, field, node)
-    if len(_RESOLVER_PLANS) >= _MAX_PLANS:
-        _RESOLVER_PLANS.clear()
-    _RESOLVER_PLANS[key] = (node, plan)
-    return plan
+    return _cached(_RESOLVER_PLANS, parent_type, node, lambda: resolver_leaf(schema, field, node))
 
 
 def resolver_leaf(schema: GraphQLSchema, field: GraphQLField, node: FieldNode) -> LeafPlan | None:
