@@ -1,4 +1,4 @@
-"""Plain fields completed directly (`PlainLeafExecutor`) against graphql-core's general path.
+"""Plain fields completed directly (`PlainFieldExecutor`) against graphql-core's general path.
 
 The same schema (behind the same protection layer) is executed in-process with each executor,
 alternately, round after round: 200 entries of nine plain leaves each (strings, numbers, an enum,

@@ -15,7 +15,7 @@ from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from renown.api.execution import PlainLeafExecutor
+from renown.api.execution import PlainFieldExecutor
 from renown.api.protection import build_schema
 
 
@@ -133,7 +133,7 @@ async def both(query: str, cards: list[Card]) -> tuple[Any, Any]:
     """The answers of the direct and the general executors; a test compares them (keys in order, too)."""
     CARDS[:] = cards
     fast, general = schemas()
-    assert fast.execution_context_class is PlainLeafExecutor
+    assert fast.execution_context_class is PlainFieldExecutor
     answers = []
     for schema in (fast, general):
         result = await schema.execute(query, context_value={"client_id": "ada"})

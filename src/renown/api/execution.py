@@ -1,23 +1,27 @@
 """Field execution that skips graphql-core's per-field ceremony where it can change nothing.
 
 Most fields of a response are plain attributes (`value`, `level`, a list of hints, the networks of
-a score): 46 of the 67 fields `me { score topics }` answers are plain leaves, and most of the rest
-plain objects made of them. graphql-core still builds a path, a resolve info, calls the resolver
-through the middleware chain, tests the result for awaitability and walks `complete_value` for
-each of them. A field is plain when strawberry marks it as basic (no resolver, no permission or
-other field extension, so nothing to check and nothing to inform) and it has no arguments, no
-directives, no alias shared with another field. `PlainLeafExecutor` completes such fields
-directly:
+a score): 46 of the 67 fields `me { score topics }` answers are plain leaves, and all of the rest
+but `me`, `score` and `topics` are plain objects made of them or `Topic.name`. graphql-core still builds a path, a resolve info, calls the
+resolver through the middleware chain, tests the result for awaitability and walks
+`complete_value` for each of them. A field is plain when strawberry marks it as basic (no
+resolver, no permission or other field extension, so nothing to check and nothing to inform) and
+it has no arguments, no directives, no alias shared with another field. `PlainFieldExecutor`
+completes such fields directly:
 
 - a leaf (or a list of leaves) is read and coerced with the type's own `coerce_output_value`;
-- an object (or a list of objects) whose sub-selection holds only plain fields and `__typename`,
+- a leaf computed by a resolver that cannot reach the request (`resolver_leaf`: synchronous, no
+  `info`, no permission, literal scalar arguments, like `Topic.name(language: "fr")`) is computed
+  by calling it with the arguments converted once;
+- an object (or a list of objects) whose sub-selection holds only such fields and `__typename`,
   with no fragments, is completed by a plan built once per query document and reused by every
   request that sends the same document (the parser cache hands them the same syntax tree).
 
 Anything unusual (a null where the schema forbids one, a value a scalar refuses, an exception, an
-awaitable) sends that field, as a whole, down the general path, which reads it again and answers
-it: direct completion only reads attributes, so it leaves nothing behind to undo, and errors,
-their paths and their masking are exactly graphql-core's.
+awaitable) sends that field, as a whole, down the general path, which answers it again from the
+start: direct completion only reads attributes and calls resolvers that cannot reach the request,
+so it leaves nothing behind to undo, and errors, their paths and their masking are exactly
+graphql-core's.
 """
 
 from __future__ import annotations
@@ -302,8 +306,7 @@ def resolver_leaf(schema: GraphQLSchema, field: GraphQLField, node: FieldNode) -
         )
     except Exception:  # noqa: BLE001 - a literal the scalar refuses: the general path reports it
         return None
-    plain = _plan(field, resolve=_caller(definition, resolver, kwargs))
-    return plain
+    return _plan(field, resolve=_caller(definition, resolver, kwargs))
 
 
 def _caller(definition: Any, resolver: Any, kwargs: dict[str, Any]) -> Callable[[Any, Any], Any]:
@@ -334,8 +337,8 @@ class FieldsPlan:
     general: dict[str, Any]
 
 
-class PlainLeafExecutor(StrawberryGraphQLCoreExecutionContext):
-    """strawberry's executor, with plain leaf fields completed directly (see the module's docstring)."""
+class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
+    """strawberry's executor, with plain fields completed directly (see the module's docstring)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

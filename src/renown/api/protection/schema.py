@@ -21,7 +21,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
-from renown.api.execution import PlainLeafExecutor
+from renown.api.execution import PlainFieldExecutor
 from renown.api.protection.cost import CostCache, CostLimits, QueryCost
 from renown.api.protection.errors import ErrorCode, ErrorPolicy, MaskUnexpectedErrors
 from renown.api.protection.hooks import CachedHooksRunner
@@ -139,5 +139,5 @@ def build_schema(
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production, relay_max_results=cost_limits.max_page_size),
         error_policy=policy,
-        execution_context_class=PlainLeafExecutor,
+        execution_context_class=PlainFieldExecutor,
     )
