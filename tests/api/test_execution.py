@@ -112,6 +112,20 @@ def no_cards_left() -> Iterator[None]:
     CARDS.clear()
 
 
+@pytest.fixture
+def general_fields(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The fields (`Type.field`) that go through graphql-core's general path, in order."""
+    taken: list[str] = []
+    general_path = StrawberryGraphQLCoreExecutionContext.execute_field
+
+    def spy(self: Any, parent_type: Any, source: Any, details: Any, path: Any, position: Any) -> Any:
+        taken.append(f"{parent_type.name}.{details[0].node.name.value}")
+        return general_path(self, parent_type, source, details, path, position)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", spy)
+    return taken
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -153,19 +167,11 @@ async def test_plain_leaves_answer_as_the_general_path() -> None:
     assert data["cards"][1]["maybeHints"] is None
 
 
-async def test_plain_leaves_skip_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    taken: list[str] = []
-    general_path = StrawberryGraphQLCoreExecutionContext.execute_field
-
-    def spy(self: Any, parent_type: Any, source: Any, details: Any, path: Any, position: Any) -> Any:
-        taken.append(f"{parent_type.name}.{details[0].node.name.value}")
-        return general_path(self, parent_type, source, details, path, position)
-
-    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", spy)
+async def test_plain_leaves_skip_the_general_path(general_fields: list[str]) -> None:
     CARDS[:] = [card(), card()]
     result = await schemas()[0].execute(EVERY_LEAF, context_value={"client_id": "ada"})
     assert result.errors is None
-    assert taken == ["Query.cards"]  # nine leaves on each of two cards, none through the general path
+    assert general_fields == ["Query.cards"]  # nine leaves on each of two cards, none through the general path
 
 
 @pytest.mark.parametrize(
@@ -233,19 +239,11 @@ async def test_plain_objects_answer_as_the_general_path() -> None:
     ]
 
 
-async def test_plain_objects_skip_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    taken: list[str] = []
-    general_path = StrawberryGraphQLCoreExecutionContext.execute_field
-
-    def spy(self: Any, parent_type: Any, source: Any, details: Any, path: Any, position: Any) -> Any:
-        taken.append(f"{parent_type.name}.{details[0].node.name.value}")
-        return general_path(self, parent_type, source, details, path, position)
-
-    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", spy)
+async def test_plain_objects_skip_the_general_path(general_fields: list[str]) -> None:
     CARDS[:] = [card(), card(maybe_owner=owner())]
     result = await schemas()[0].execute(NESTED, context_value={"client_id": "ada"})
     assert result.errors is None
-    assert taken == ["Query.cards"]
+    assert general_fields == ["Query.cards"]
 
 
 @pytest.mark.parametrize(
@@ -287,7 +285,7 @@ async def test_objects_the_plans_leave_out_answer_as_before(query: str) -> None:
     assert not fast[1]
 
 
-async def test_resolvers_on_literal_arguments_answer_as_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_resolvers_on_literal_arguments_answer_as_the_general_path(general_fields: list[str]) -> None:
     query = '{ cards { owner { greeting a: greeting(punctuation: "?", times: 2) initials } shout(times: 2) } }'
     cards = [card(), card(handle="grace.example.org", owner=owner(handle="grace.example.org"))]
     fast, general = await both(query, cards)
@@ -296,18 +294,11 @@ async def test_resolvers_on_literal_arguments_answer_as_the_general_path(monkeyp
         "owner": {"greeting": "hello grace.example.org!", "a": "hello grace.example.org??", "initials": "gr"},
         "shout": "GRACE.EXAMPLE.ORGGRACE.EXAMPLE.ORG",
     }
-    taken: list[str] = []
-    general_path = StrawberryGraphQLCoreExecutionContext.execute_field
-
-    def spy(self: Any, parent_type: Any, source: Any, details: Any, path: Any, position: Any) -> Any:
-        taken.append(f"{parent_type.name}.{details[0].node.name.value}")
-        return general_path(self, parent_type, source, details, path, position)
-
-    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", spy)
+    general_fields.clear()  # the general executor's run above took the general path throughout
     CARDS[:] = cards
     result = await schemas()[0].execute(query, context_value={"client_id": "ada"})
     assert result.errors is None
-    assert taken == ["Query.cards"]
+    assert general_fields == ["Query.cards"]
 
 
 @pytest.mark.parametrize(
