@@ -79,6 +79,7 @@ class Card:
     owner: Owner
     maybe_owner: Owner | None
     secret: str = strawberry.field(permission_classes=[Never], default="kept")
+    grid: list[list[int]] = strawberry.field(default_factory=lambda: [[1, 2], [3]])
 
     @strawberry.field
     def shout(self, times: int = 1) -> str:
@@ -196,6 +197,7 @@ async def test_what_only_the_general_path_can_answer_gets_its_answer(query: str,
     "query",
     [
         "{ cards { secret } }",  # a permission class: never a plain field
+        "{ cards { grid } }",  # a list of lists
         "{ cards { shout(times: 2) } }",  # a resolver with arguments
         "{ cards { a: handle b: handle handle } }",  # aliases, and the same field twice
         "{ cards { handle @include(if: false) rank @skip(if: false) } }",

@@ -103,21 +103,29 @@ def _plan(field: GraphQLField, resolve: Callable[..., Any] | None = None) -> Lea
         resolve = field.resolve
         if resolve is None or not getattr(resolve, "_is_default", False):  # strawberry's mark of a basic field
             return None
+    named, non_null, is_list, item_non_null = _shape(field)
+    if not is_leaf_type(named):
+        return None
+    return LeafPlan(field, resolve, named, non_null, is_list, item_non_null)
+
+
+def _shape(field: GraphQLField) -> tuple[Any, bool, bool, bool]:
+    """The field's type without its wrappers; whether it is non-null, a list, a list of non-null items.
+
+    A list of lists is left wrapped, so it is neither a leaf nor an object: the general path takes it.
+    """
     of_type: Any = field.type
     non_null = is_non_null_type(of_type)
     if non_null:
         of_type = of_type.of_type
-    if is_leaf_type(of_type):
-        return LeafPlan(field, resolve, of_type, non_null)
-    if not is_list_type(of_type):
-        return None
-    item = of_type.of_type
-    item_non_null = is_non_null_type(item)
-    if item_non_null:
-        item = item.of_type
-    if not is_leaf_type(item):
-        return None
-    return LeafPlan(field, resolve, item, non_null, is_list=True, item_non_null=item_non_null)
+    is_list = is_list_type(of_type)
+    item_non_null = False
+    if is_list:
+        of_type = of_type.of_type
+        item_non_null = is_non_null_type(of_type)
+        if item_non_null:
+            of_type = of_type.of_type
+    return of_type, non_null, is_list, item_non_null
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,17 +198,7 @@ def _object_plan(schema: GraphQLSchema, parent_type: GraphQLObjectType, node: Fi
     field = schema.get_field(parent_type, node.name.value)
     if field is None or node.selection_set is None or not plain(field, node):
         return None
-    of_type: Any = field.type
-    non_null = is_non_null_type(of_type)
-    if non_null:
-        of_type = of_type.of_type
-    is_list = is_list_type(of_type)
-    item_non_null = False
-    if is_list:
-        of_type = of_type.of_type
-        item_non_null = is_non_null_type(of_type)
-        if item_non_null:
-            of_type = of_type.of_type
+    of_type, non_null, is_list, item_non_null = _shape(field)
     if not is_object_type(of_type) or of_type.is_type_of is not None:
         return None
     steps = _steps(schema, of_type, node)
