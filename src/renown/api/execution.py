@@ -33,7 +33,7 @@ from graphql import GraphQLObjectType
 from graphql.pyutils import AwaitableOrValue
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from renown.api.plans import GENERAL, Plan, leaf_plan, leaf_step, object_plan
+from renown.api.plans import GENERAL, Plan, leaf_step, object_plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,20 +104,6 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         if node.selection_set is not None:
             return object_plan(self.schema, parent_type, node)
         return leaf_step(self.schema, parent_type, node)
-
-    def execute_field(
-        self, parent_type: GraphQLObjectType, source: Any, field_details_list: Any, path: Any,
-        position_context: Any,
-    ) -> Any:
-        node = field_details_list[0].node
-        if self._direct and not node.arguments and not node.directives and len(field_details_list) == 1:
-            field = self.schema.get_field(parent_type, node.name.value)
-            plan = None if field is None else leaf_plan(field)
-            if plan is not None:
-                completed = plan.complete(source)
-                if completed is not GENERAL:
-                    return completed
-        return super().execute_field(parent_type, source, field_details_list, path, position_context)
 
 
 def _merged(grouped_field_set: dict[str, Any], direct: dict[str, Any], rest: dict[str, Any]) -> dict[str, Any]:

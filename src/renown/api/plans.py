@@ -196,7 +196,7 @@ def _cached(
 
 def _object_plan(schema: GraphQLSchema, parent_type: GraphQLObjectType, node: FieldNode) -> ObjectPlan | None:
     field = schema.get_field(parent_type, node.name.value)
-    if field is None or node.selection_set is None or not plain(field, node):
+    if field is None or node.selection_set is None or not _plain(field, node):
         return None
     of_type, non_null, is_list, item_non_null = _shape(field)
     if not is_object_type(of_type) or of_type.is_type_of is not None:
@@ -236,7 +236,7 @@ def leaf_step(schema: GraphQLSchema, parent_type: GraphQLObjectType, node: Field
     field = schema.get_field(parent_type, node.name.value)
     if field is None or node.directives:
         return None
-    if not node.arguments and plain(field, node):
+    if _plain(field, node):
         return leaf_plan(field)
     return _cached(_RESOLVER_PLANS, parent_type, node, lambda: resolver_leaf(schema, field, node))
 
@@ -283,7 +283,7 @@ def _caller(definition: Any, resolver: Any, kwargs: dict[str, Any]) -> Callable[
     return call
 
 
-def plain(field: GraphQLField, node: FieldNode) -> bool:
+def _plain(field: GraphQLField, node: FieldNode) -> bool:
     """Whether the field is basic in strawberry's sense and `node` selects it with no arguments or directives."""
     resolve = field.resolve
     return (resolve is not None and getattr(resolve, "_is_default", False)  # strawberry's mark of a basic field
