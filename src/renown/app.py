@@ -95,7 +95,8 @@ def build_runtime(settings: Settings) -> Runtime:
     """Wire the process; refuses production with placeholder secrets."""
     settings.check_production()
     policies = load_policies(settings.policies_dir)  # a bad policy file stops start-up, naming file and path
-    engine = create_engine(settings.effective_database_url)
+    engine = create_engine(settings.effective_database_url, pool_size=settings.database_pool_size,
+                           max_overflow=settings.database_max_overflow)
     vault = Vault(Keyring(key_provider(settings)))
     http = httpx.AsyncClient(timeout=10.0)
     tokens = TokenAuthority.from_settings(settings, http=http)

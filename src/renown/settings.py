@@ -32,6 +32,14 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "", description="SQLAlchemy async URL; empty means a SQLite file under `var_dir`."
     )
+    database_pool_size: int = Field(
+        32, ge=1, description="Database connections each process keeps open for requests and jobs (each holds one "
+                              "while it reads or writes); for SQLite each is also a driver thread."
+    )
+    database_max_overflow: int = Field(
+        32, ge=0, description="Connections opened beyond the pool at peaks, and closed again when returned; "
+                              "past both, a request waits for a free one."
+    )
     keyring_file: Path | None = Field(
         None, description="JSON keyring of key-encryption keys; default `var_dir/keyring.json`."
     )
