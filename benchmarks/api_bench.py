@@ -13,7 +13,13 @@ The world is a SQLite file, or a PostgreSQL database when `RENOWN_BENCH_POSTGRES
 (`benchmarks.scoring_world`); `database` in the result says which.
 
 For each: requests per second and latency p50/p95/p99 of both endpoints (the round with the median
-throughput, plus the worst p99 of all rounds), and the median throughput ratio. With two workers
+throughput, plus the worst p99 of all rounds), and the median throughput ratio. In that closed loop
+the server is saturated, so latency is mostly queueing: 32 clients over the throughput (Little's
+law), whatever the code does per request. `paced` then sends both endpoints the same fixed rate, at
+50% and 80% of GraphQL's closed-loop throughput, each client on its own schedule, and reports the
+latency clients see at a load the server can carry, counted from each request's scheduled time.
+`machine_noise` (`benchmarks.machine_noise`, run just before on the server's CPUs) says how often the
+machine itself stalls plain Python, and for how long: no server's p99 on it can be lower. With two workers
 the kernel hands each keep-alive connection to whichever worker accepts first (often all 32 to
 one), so the generator balances them as a proxy in front would: it reconnects until each worker
 holds its share, before the clock starts. `connections_per_worker` shows the split obtained.
@@ -46,6 +52,8 @@ WARM_UP = 600
 ROUNDS = 3
 ME = ("query Me { me { score { value confidence calibrationVersion networks { network value } "
       "explanation { factors { name contribution inputs } hints } } topics { topic { slug name } level hidden } } }")
+PACED_SHARES = (0.5, 0.8)  # open-loop rates, as shares of GraphQL's closed-loop throughput in the same run
+PACED_SECONDS = 8
 MARKER = '"calibrationVersion"'  # in every answer that carries a score, GraphQL or not
 
 
@@ -84,8 +92,9 @@ def server(world: World, *, workers: int, cpus: str = "", profile: str | None = 
 
 
 def load(port: int, tokens: list[str], *, graphql: bool, requests: int = REQUESTS, cpus: str = "",
-         workers: int = 1) -> dict[str, Any]:
-    """Run the load generator in its own process: `requests` answers over one connection per token."""
+         workers: int = 1, rate: float = 0.0) -> dict[str, Any]:
+    """Run the load generator in its own process: `requests` answers over one connection per token,
+    in a closed loop, or at `rate` requests per second when given."""
     wire = []
     for token in tokens:
         headers = {"Authorization": f"Bearer {token}"}
@@ -96,13 +105,21 @@ def load(port: int, tokens: list[str], *, graphql: bool, requests: int = REQUEST
         else:
             wire.append(http_request("GET", "/bench/me", headers=headers))
     plan = json.dumps({"wire": [w.decode("latin-1") for w in wire], "requests": requests, "expect": MARKER,
-                       "workers": workers})
+                       "workers": workers, "rate": rate})
     command = [sys.executable, "-m", "benchmarks.http_load", "--port", str(port)]
     if cpus:
         command += ["--cpus", cpus]
     done = subprocess.run(command, input=plan, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0:
         raise RuntimeError(f"load generator failed: {done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def machine_noise(cpus: str) -> dict[str, Any]:
+    """`benchmarks.machine_noise` on the server's CPUs, with no server running: the machine's own stalls."""
+    command = [sys.executable, "-m", "benchmarks.machine_noise"] + (["--cpus", cpus] if cpus else [])
+    done = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
     result: dict[str, Any] = json.loads(done.stdout)
     return result
 
@@ -115,15 +132,26 @@ def _summary(runs: list[dict[str, float]]) -> dict[str, Any]:
 
 
 def measure(world: World, tokens: list[str], *, workers: int, server_cpus: str, client_cpus: str) -> dict[str, Any]:
+    machine = machine_noise(server_cpus)
     with server(world, workers=workers, cpus=server_cpus) as port:
         for graphql in (True, False):  # warm both paths (caches, connection pool, vault keys) in every worker
             load(port, tokens, graphql=graphql, requests=WARM_UP, cpus=client_cpus, workers=workers)
         rounds = [(load(port, tokens, graphql=True, cpus=client_cpus, workers=workers),
                    load(port, tokens, graphql=False, cpus=client_cpus, workers=workers)) for _ in range(ROUNDS)]
+        graphql = _summary([g for g, _ in rounds])
+        paced = []
+        for share in PACED_SHARES:
+            rate = round(share * graphql["requests_per_s"])
+            runs = {name: load(port, tokens, graphql=name == "graphql", requests=rate * PACED_SECONDS,
+                               cpus=client_cpus, workers=workers, rate=rate)
+                    for name in ("graphql", "baseline_starlette_json")}
+            paced.append({"share_of_graphql_capacity": share, "rate_per_s": rate, **runs})
     return {
-        "graphql": _summary([g for g, _ in rounds]),
+        "graphql": graphql,
         "baseline_starlette_json": _summary([j for _, j in rounds]),
         "ratio": round(statistics.median(g["requests_per_s"] / j["requests_per_s"] for g, j in rounds), 3),
+        "paced": paced,
+        "machine_noise": machine,
     }
 
 

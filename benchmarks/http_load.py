@@ -3,7 +3,11 @@
     python -m benchmarks.http_load --port PORT [--cpus 1] < plan.json
 
 The plan (JSON on stdin) names the requests: one pre-encoded request per client, sent over and
-over on that client's connection, each sent as soon as the previous answer is read (closed loop).
+over on that client's connection. Without a `rate`, each is sent as soon as the previous answer is
+read (closed loop: the server's full speed, and latency is then mostly queueing, 32 clients over its
+throughput). With `rate` (requests per second, all clients together), each client sends on a fixed
+schedule, staggered from the others, and latency counts from the scheduled time, so an answer that
+comes late also delays the next one's clock (no coordinated omission, as in wrk2).
 The generator costs tens of microseconds a request (no HTTP client library, no JSON parsing of
 answers beyond a status check and a marker), so on a shared machine it takes little CPU from the
 server. It prints one JSON object: requests per second and latency percentiles in milliseconds.
@@ -34,6 +38,7 @@ class Plan:
     requests: int
     expect: bytes  # a marker every answer body must contain
     workers: int = 1  # server processes to spread the connections over evenly
+    rate: float = 0.0  # requests per second over all clients; 0 runs a closed loop
 
 
 def http_request(method: str, path: str, *, headers: dict[str, str], body: bytes = b"") -> bytes:
@@ -91,12 +96,19 @@ async def run(plan: Plan) -> dict[str, Any]:
         connections[worker] += 1
         return reader, writer
 
-    async def client(wire: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    interval = len(plan.wire) / plan.rate if plan.rate else 0.0  # seconds between one client's requests
+
+    async def client(index: int, wire: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         nonlocal remaining
+        due = begun + interval * index / len(plan.wire)
         try:
             while remaining > 0:
                 remaining -= 1
-                started = time.perf_counter()
+                if interval:
+                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                    started, due = due, due + interval
+                else:
+                    started = time.perf_counter()
                 writer.write(wire)
                 status, body, _ = await _read_answer(reader)
                 latencies.append(time.perf_counter() - started)
@@ -107,9 +119,10 @@ async def run(plan: Plan) -> dict[str, Any]:
             writer.close()
 
     links = await asyncio.gather(*(connect(w) for w in plan.wire))
-    started = time.perf_counter()
-    await asyncio.gather(*(client(w, reader, writer) for w, (reader, writer) in zip(plan.wire, links, strict=True)))
-    elapsed = time.perf_counter() - started
+    begun = time.perf_counter()
+    await asyncio.gather(*(client(i, w, reader, writer)
+                           for i, (w, (reader, writer)) in enumerate(zip(plan.wire, links, strict=True))))
+    elapsed = time.perf_counter() - begun
     if failures:
         raise RuntimeError(f"{len(failures)} bad answers, first: {failures[0]}")
     ordered = sorted(latencies)
@@ -132,7 +145,7 @@ def main() -> None:
         os.sched_setaffinity(0, {int(c) for c in args.cpus.split(",")})
     spec = json.load(sys.stdin)
     plan = Plan("127.0.0.1", args.port, [w.encode("latin-1") for w in spec["wire"]], int(spec["requests"]),
-                spec["expect"].encode(), int(spec.get("workers", 1)))
+                spec["expect"].encode(), int(spec.get("workers", 1)), float(spec.get("rate", 0.0)))
     try:
         import uvloop  # noqa: PLC0415 - optional speed-up
 

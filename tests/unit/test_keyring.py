@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import logging
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from renown.domain.errors import DecryptionFailed, KeyUnavailable
 from renown.storage.keyring import FileKeyProvider, KekState, Keyring, StaticKeyProvider
@@ -122,3 +125,14 @@ def test_column_sealers_and_openers_bind_the_same_associated_data_as_single_valu
         bob.column_opener("activity", "content_enc")(str(row).encode(), blobs[0])
     with pytest.raises(DecryptionFailed):
         open_(str(row).encode(), b"\x01plaintext")
+
+
+def test_a_blind_index_is_hmac_sha256_under_its_purpose_key_so_stored_indexes_keep_matching() -> None:
+    master = bytes(range(32))
+    keyring = Keyring(StaticKeyProvider(master))
+    root = HKDF(hashes.SHA256(), 32, None, b"renown/index-root/v1").derive(master)
+    key = HKDF(hashes.SHA256(), 32, None, b"renown/blind-index/subject/v1").derive(root)
+    ada, grace = (hmac.digest(key, value, "sha256") for value in (b"ada@example.org", b"grace@example.org"))
+    assert keyring.blind_index("subject", " Ada@Example.org ") == ada
+    index = keyring.index_function("subject")  # one keyed MAC serves every call, each from a fresh copy
+    assert [index("grace@example.org"), index("ADA@example.org"), index("grace@example.org")] == [grace, ada, grace]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import json
 import os
@@ -141,7 +142,7 @@ class Keyring:
         self._revision = provider.revision()
         self._state = provider.load()
         self._aeads: dict[int, AESGCM] = {}
-        self._index_keys: dict[str, bytes] = {}
+        self._index_macs: dict[str, hmac.HMAC] = {}  # keyed once per purpose; each index copies one
 
     def __repr__(self) -> str:
         return f"Keyring(versions={[k.version for k in self._state.keks]}, current={self.current_version})"
@@ -194,15 +195,18 @@ class Keyring:
 
     def index_function(self, purpose: str) -> Callable[[str], bytes]:
         """The blind index of one purpose as a function, for hot loops."""
-        key = self._index_keys.get(purpose)
-        if key is None:
+        keyed = self._index_macs.get(purpose)
+        if keyed is None:
             info = f"renown/blind-index/{purpose}/v1".encode()
-            key = self._index_keys[purpose] = HKDF(hashes.SHA256(), KEY_BYTES, None, info).derive(
-                self._state.index_root
-            )
+            key = HKDF(hashes.SHA256(), KEY_BYTES, None, info).derive(self._state.index_root)
+            keyed = self._index_macs[purpose] = hmac.new(key, digestmod=hashlib.sha256)
 
-        def index(value: str, _key: bytes = key) -> bytes:
-            return hmac.digest(_key, value.strip().casefold().encode(), "sha256")
+        def index(value: str, _keyed: hmac.HMAC = keyed) -> bytes:
+            # Copying a keyed HMAC skips OpenSSL's look-up of SHA-256 by name, which `hmac.digest` makes
+            # on every call: under load that look-up cost a `me` request about 5% of its time.
+            mac = _keyed.copy()
+            mac.update(value.strip().casefold().encode())
+            return mac.digest()
 
         return index
 
