@@ -127,11 +127,33 @@ def general_fields(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return taken
 
 
+@pytest.fixture
+def general_objects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The objects (type names) that graphql-core's general path completes, in order."""
+    taken: list[str] = []
+    general_path = StrawberryGraphQLCoreExecutionContext.complete_object_value
+
+    def spy(self: Any, return_type: Any, *args: Any) -> Any:
+        taken.append(return_type.name)
+        return general_path(self, return_type, *args)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "complete_object_value", spy)
+    return taken
+
+
 @strawberry.type
 class Query:
     @strawberry.field
     def cards(self) -> list[Card]:
         return CARDS
+
+    @strawberry.field
+    async def later_cards(self) -> list[Card | None]:  # an async resolver whose list may hold nulls
+        return CARDS  # type: ignore[return-value]  # tests put None in it
+
+    @strawberry.field
+    async def first_card(self) -> Card | None:
+        return CARDS[0]
 
 
 EVERY_LEAF = "{ cards { handle score rank level since details hints maybeHints note } }"
@@ -356,3 +378,48 @@ async def test_schemas_with_the_same_type_names_keep_their_own_plans() -> None:
         {"cards": [{"owner": {"handle": "grace.example.org", "greeting": "good day grace.example.org?"}}]},
         {"cards": [{"owner": {"handle": "ada.example.org", "greeting": "hello ada.example.org?"}}]},
     ]
+
+
+LISTED = ("{ cards { handle owner { rank } } laterCards { rank maybeOwner { handle } __typename } "
+          "firstCard { handle owner { links { url } } } }")
+
+
+async def test_objects_a_resolver_returned_answer_as_the_general_path(general_objects: list[str]) -> None:
+    cards = [card(), card(handle="grace.example.org", rank=9, maybe_owner=owner(handle="linus.example.org"))]
+    fast, general = await both(LISTED, cards)
+    assert fast == general
+    assert json.loads(fast[0]) == {
+        "cards": [{"handle": "ada.example.org", "owner": {"rank": 3}},
+                  {"handle": "grace.example.org", "owner": {"rank": 3}}],
+        "laterCards": [{"rank": 3, "maybeOwner": None, "__typename": "Card"},
+                       {"rank": 9, "maybeOwner": {"handle": "linus.example.org"}, "__typename": "Card"}],
+        "firstCard": {"handle": "ada.example.org", "owner": {"links": [
+            {"url": "https://ada.example.org/a"}, {"url": "https://ada.example.org/b"}]}},
+    }
+    general_objects.clear()  # the general executor's run above completed every object generally
+    CARDS[:] = cards
+    result = await schemas()[0].execute(LISTED, context_value={"client_id": "ada"})
+    assert result.errors is None
+    assert general_objects == []  # the cards of both lists and the first card, and the objects inside, came from plans
+
+
+@pytest.mark.parametrize(
+    ("query", "cards", "errors"),
+    [
+        ("{ laterCards { handle } }", [card(), None, card(handle="grace.example.org")], 0),  # nullable items
+        ("{ cards { handle } }", [card(), None], 1),  # a null item where the schema forbids one
+        ("{ laterCards { handle rank } }", [card(), card(rank="three")], 1),  # refused in one item: it becomes null
+        ("{ laterCards { owner { links { url } } } }", [card(owner=owner(links=[None]))], 1),  # deep inside one
+        ("{ laterCards { ... on Card { handle } } }", [card()], 0),  # a fragment: the plans leave it out
+        ("{ laterCards { handle @skip(if: true) rank } }", [card()], 0),  # a directive, likewise
+        ("{ laterCards { owner { badge } } }", [card()], 0),  # an async field below, likewise
+        ("{ firstCard { handle owner { rank } } }", [card(owner=owner(rank=None))], 1),  # null in a returned object
+        ("{ firstCard { owner { ... on Owner { rank } } } }", [card()], 0),
+    ],
+)
+async def test_lists_a_resolver_returned_with_something_unusual_answer_as_before(
+    query: str, cards: list[Card], errors: int,
+) -> None:
+    fast, general = await both(query, cards)
+    assert fast == general
+    assert len(fast[1]) == errors

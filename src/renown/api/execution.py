@@ -15,7 +15,9 @@ nothing to inform) and it has no arguments, no directives, no alias shared with 
   by calling it with the arguments converted once;
 - an object (or a list of objects) whose sub-selection holds only such fields and `__typename`,
   with no fragments, is completed by a plan built once per query document and reused by every
-  request that sends the same document (the parser cache hands them the same syntax tree).
+  request that sends the same document (the parser cache hands them the same syntax tree);
+- so is an object, or each object of a list, that a resolver returned (`me.score`, `me.topics`):
+  the resolver runs on the general path, and what it returned is completed by a plan.
 
 Anything unusual (a null where the schema forbids one, a value a scalar refuses, an exception, an
 awaitable) sends that field, as a whole, down the general path, which answers it again from the
@@ -29,11 +31,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import GraphQLObjectType
+from graphql import GraphQLList, GraphQLObjectType
 from graphql.pyutils import AwaitableOrValue
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from renown.api.plans import GENERAL, Plan, leaf_step, object_plan
+from renown.api.plans import GENERAL, Plan, leaf_step, object_plan, returned_plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,37 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         if self.is_awaitable(rest):
             return _merged_later(grouped_field_set, direct, rest)
         return _merged(grouped_field_set, direct, rest)  # type: ignore[arg-type]
+
+    def complete_list_value(
+        self, return_type: GraphQLList[Any], field_details_list: Any, info: Any, path: Any, result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[list[Any]]:
+        """A list of objects a resolver returned (`me.topics`): its items completed from one plan."""
+        if isinstance(result, list | tuple):
+            completed = self._returned(return_type, field_details_list, result, position_context)
+            if completed is not GENERAL:
+                return completed  # type: ignore[no-any-return]
+        return super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
+
+    def complete_object_value(
+        self, return_type: GraphQLObjectType, field_details_list: Any, info: Any, path: Any, result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        """An object a resolver returned (`me.score`), completed from a plan."""
+        completed = self._returned(return_type, field_details_list, result, position_context)
+        if completed is not GENERAL:
+            return completed  # type: ignore[no-any-return]
+        return super().complete_object_value(return_type, field_details_list, info, path, result, position_context)
+
+    def _returned(self, return_type: Any, field_details_list: Any, result: Any, position_context: Any) -> Any:
+        """What a resolver returned, completed by its plan when its selection is plain, or `GENERAL`."""
+        if not self._direct or position_context is not None or len(field_details_list) != 1:
+            return GENERAL
+        details = field_details_list[0]
+        if details.node.directives or details.defer_usage is not None:
+            return GENERAL
+        plan = returned_plan(self.schema, return_type, details.node)
+        return GENERAL if plan is None else plan.complete(result)
 
     def _fields_plan(self, parent_type: GraphQLObjectType, grouped_field_set: dict[str, Any]) -> FieldsPlan:
         # graphql-core collects a selection set once per executor, so every item of a list shares one plan.

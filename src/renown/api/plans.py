@@ -14,6 +14,7 @@ from graphql import (
     FieldNode,
     GraphQLField,
     GraphQLLeafType,
+    GraphQLList,
     GraphQLObjectType,
     GraphQLSchema,
     VariableNode,
@@ -29,6 +30,7 @@ from strawberry.types.arguments import convert_arguments
 
 GENERAL = object()  # "take the general path"
 Cached = TypeVar("Cached")
+Keyed = TypeVar("Keyed")
 _MAX_PLANS = 65_536  # schemas are built once per process; the bound only matters to a test run building many
 
 
@@ -172,6 +174,7 @@ class ObjectPlan:
 # of the process the same syntax tree for the same query text, and each schema has its own types.
 _OBJECT_PLANS: dict[tuple[int, int], tuple[FieldNode, GraphQLObjectType, ObjectPlan | None]] = {}
 _RESOLVER_PLANS: dict[tuple[int, int], tuple[FieldNode, GraphQLObjectType, LeafPlan | None]] = {}
+_RETURNED_PLANS: dict[tuple[int, int], tuple[FieldNode, GraphQLList[Any] | GraphQLObjectType, ObjectPlan | None]] = {}
 
 
 def object_plan(schema: GraphQLSchema, parent_type: GraphQLObjectType, node: FieldNode) -> ObjectPlan | None:
@@ -179,8 +182,37 @@ def object_plan(schema: GraphQLSchema, parent_type: GraphQLObjectType, node: Fie
     return _cached(_OBJECT_PLANS, parent_type, node, lambda: _object_plan(schema, parent_type, node))
 
 
+def returned_plan(
+    schema: GraphQLSchema, return_type: GraphQLList[Any] | GraphQLObjectType, node: FieldNode,
+) -> ObjectPlan | None:
+    """The plan completing an object, or the objects of a list, that a resolver returned, as `node`
+    selects them; None when they need the general path. Keyed by the type, which for a list fixes
+    its items' type and nullability."""
+    return _cached(_RETURNED_PLANS, return_type, node, lambda: _returned_plan(schema, return_type, node))
+
+
+def _returned_plan(
+    schema: GraphQLSchema, return_type: GraphQLList[Any] | GraphQLObjectType, node: FieldNode,
+) -> ObjectPlan | None:
+    is_list = is_list_type(return_type)
+    of_type: Any = return_type.of_type if is_list else return_type  # type: ignore[union-attr]
+    item_non_null = is_list and is_non_null_type(of_type)
+    if item_non_null:
+        of_type = of_type.of_type
+    if not is_object_type(of_type) or of_type.is_type_of is not None or node.selection_set is None:
+        return None
+    steps = _steps(schema, of_type, node)
+    if steps is None:
+        return None
+    return ObjectPlan(node, _itself, steps, non_null=True, is_list=is_list, item_non_null=item_non_null)
+
+
+def _itself(source: Any, _info: Any) -> Any:
+    return source
+
+
 def _cached(
-    plans: dict[tuple[int, int], tuple[FieldNode, GraphQLObjectType, Cached]], parent_type: GraphQLObjectType,
+    plans: dict[tuple[int, int], tuple[FieldNode, Keyed, Cached]], parent_type: Keyed,
     node: FieldNode, build: Callable[[], Cached],
 ) -> Cached:
     key = (id(node), id(parent_type))
