@@ -127,7 +127,7 @@ class ErrorPolicy:
         code = self.code(error, executed=executed)
         if (error.extensions or {}).get("code") == code:
             return error
-        # A copy, because validation errors are shared through ValidationCache.
+        # A copy, because validation errors are shared through the validation cache.
         return GraphQLError(
             error.message,
             nodes=error.nodes,

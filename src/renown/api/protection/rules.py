@@ -1,4 +1,4 @@
-"""Validation rules built once, so ValidationCache keys stay stable (strawberry issue #4635)."""
+"""Validation rules built once, so validation cache keys stay stable (strawberry issue #4635)."""
 
 from __future__ import annotations
 

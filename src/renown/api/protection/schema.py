@@ -13,7 +13,6 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
@@ -32,6 +31,7 @@ from renown.api.protection.persisted import (
 )
 from renown.api.protection.ratelimit import InProcessTokenBuckets, TokenBuckets
 from renown.api.protection.rules import DocumentLimits, build_rules
+from renown.api.protection.validation import CachedValidation, ValidationResults
 
 logger = logging.getLogger("renown.api.graphql")
 
@@ -118,17 +118,18 @@ def build_schema(
     if buckets.capacity < cost_limits.max_cost:
         raise ValueError("the bucket capacity must hold at least one maximum-cost operation")
     store = persisted_queries if persisted_queries is not None else InMemoryPersistedQueries(CACHE_SIZE)
-    # Built once: a rule class per request would make every ValidationCache lookup miss (#4635).
+    # Built once: a rule class per request would make every validation cache lookup miss (#4635).
     rules = build_rules(document_limits, production=production)
     policy = ErrorPolicy(public_errors)
-    costs = CostCache(CACHE_SIZE)  # shared by every request, like the parser and validation caches
+    costs = CostCache(CACHE_SIZE)  # shared by every request, like the parser cache
+    validated = ValidationResults(CACHE_SIZE)
     extensions: list[Extension] = [
         lambda: MaxTokensLimiter(max_token_count=document_limits.max_tokens),
         lambda: AutomaticPersistedQueries(store),
         lambda: AddValidationRules(rules),
         lambda: MaskUnexpectedErrors(should_mask_error=policy.should_mask),
         lambda: ParserCache(maxsize=CACHE_SIZE),
-        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        lambda: CachedValidation(validated),
         lambda: QueryCost(cost_limits, buckets, costs),
         *extra_extensions,
     ]
