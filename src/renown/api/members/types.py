@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 from uuid import UUID
 
 import strawberry
@@ -137,11 +137,13 @@ class MemberType:
     async def consent_receipts(self, info: Info) -> list[str]:
         return await info.context.services.consent_receipts(self.member_id)
 
+    # `score` and `topics` are synchronous for strawberry: they answer at once from the loader `me` primed,
+    # and hand graphql-core an awaitable otherwise (see `when_loaded`).
     @strawberry.field(description="Your influence score with its explanation; null until you are scored.")
-    async def score(self, info: Info) -> Annotated[ScoreNode, strawberry.lazy("renown.api.scoring.types")] | None:
+    def score(self, info: Info) -> Annotated[ScoreNode, strawberry.lazy("renown.api.scoring.types")] | None:
         from renown.api.scoring.types import member_score  # noqa: PLC0415 - that module imports this one
 
-        return await member_score(info, self.member_id)
+        return cast("ScoreNode | None", member_score(info, self.member_id))
 
     @strawberry.field(description="Your score, one point per day, over the last `days` days (at most 400).")
     async def history(
@@ -152,12 +154,12 @@ class MemberType:
         return await member_history(info, self.member_id, days)
 
     @strawberry.field(description="Your topics of expertise, strongest first; hidden ones too (shown to you alone).")
-    async def topics(
+    def topics(
         self, info: Info,
     ) -> list[Annotated[TopicExpertiseNode, strawberry.lazy("renown.api.scoring.types")]]:
         from renown.api.scoring.types import member_topics  # noqa: PLC0415
 
-        return await member_topics(info, self.member_id)
+        return cast("list[TopicExpertiseNode]", member_topics(info, self.member_id))
 
 
 

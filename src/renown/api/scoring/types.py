@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -11,10 +12,11 @@ from strawberry.scalars import JSON
 
 import renown.api.members.types  # noqa: F401 - registers the Network enum before these types use it
 from renown.api.context import Info
+from renown.api.loaders import when_loaded
 from renown.api.scoring.loaders import own_scoring_loader
 from renown.domain.activity import Network
 from renown.domain.scoring import MemberScore, MemberTopic, ScorePoint
-from renown.services.scoring_views import topic_names
+from renown.services.scoring_views import MemberScoring, topic_names
 
 
 @strawberry.type(name="Topic", description="A topic of Renown's taxonomy.")
@@ -114,15 +116,22 @@ class ScorePointNode:
         return cls(date=point.day, value=point.value, calibration_version=point.calibration_version)
 
 
-async def member_score(info: Info, member_id: UUID) -> ScoreNode | None:
-    """Resolve `me.score`."""
-    found = (await own_scoring_loader(info).load(member_id)).score
-    return None if found is None else ScoreNode.of(found)
+def member_score(info: Info, member_id: UUID) -> ScoreNode | None | Awaitable[ScoreNode | None]:
+    """Resolve `me.score` (at once when `me` primed the loader)."""
+    return when_loaded(own_scoring_loader(info).load(member_id), _score_of)
 
 
-async def member_topics(info: Info, member_id: UUID) -> list[TopicExpertiseNode]:
-    """Resolve `me.topics`."""
-    return [TopicExpertiseNode.of(t) for t in (await own_scoring_loader(info).load(member_id)).topics]
+def _score_of(scoring: MemberScoring) -> ScoreNode | None:
+    return None if scoring.score is None else ScoreNode.of(scoring.score)
+
+
+def member_topics(info: Info, member_id: UUID) -> list[TopicExpertiseNode] | Awaitable[list[TopicExpertiseNode]]:
+    """Resolve `me.topics` (at once when `me` primed the loader)."""
+    return when_loaded(own_scoring_loader(info).load(member_id), _topics_of)
+
+
+def _topics_of(scoring: MemberScoring) -> list[TopicExpertiseNode]:
+    return [TopicExpertiseNode.of(t) for t in scoring.topics]
 
 
 async def member_history(info: Info, member_id: UUID, days: int) -> list[ScorePointNode]:
