@@ -1,93 +1,131 @@
-"""`when_loaded`: a field whose loader already holds its value answers at once, with no task."""
+"""DataLoaders: the SQL statements a response needs do not grow with the length of its lists."""
 
 from __future__ import annotations
 
-import inspect
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+from uuid import UUID, uuid4
 
-import graphql.execution.executor
-import pytest
-import strawberry
-from strawberry.dataloader import DataLoader
+import httpx
+from sqlalchemy import event
 
-from renown.api.loaders import when_loaded
-from renown.api.protection import build_schema
+from renown.app import Runtime
+from renown.domain.member import AgeBracket
+from renown.domain.perks import BRANDS, CLAIM_CONTEXT, DISCLOSED_CATEGORIES, Disclosure, Perk
+from tests.api.conftest import gql
+from tests.api.journeys import brand, create_perk, join, set_score
 
-BATCHES: list[list[int]] = []
-
-
-async def double(keys: list[int]) -> list[Any]:
-    BATCHES.append(list(keys))
-    return [ValueError(f"no value for {key}") if key < 0 else key * 2 for key in keys]
-
-
-@pytest.fixture(autouse=True)
-def no_batches_left() -> None:
-    BATCHES.clear()
+NOW = datetime.now(UTC)
+BRAND_CLAIMS = """query BrandClaims { myPerks(first: 50) { edges { node {
+  title claims(first: 50) { edges { node { network handle scoreBand } } }
+} } } }"""
+ME = """query Me { me { accounts { handle } activities(first: 50) { edges { node { text likes } } } } }"""
+OFFERS = "query Offers { perks(first: 50) { ... on PerkOfferConnection { edges { node { title eligible why } } } } }"
 
 
-async def test_a_primed_key_answers_at_once() -> None:
-    loader = DataLoader(load_fn=double)
-    loader.prime(3, 6)
-    assert when_loaded(loader.load(3), str) == "6"
-    assert BATCHES == []
+@contextmanager
+def statements(runtime: Runtime) -> Iterator[list[str]]:
+    """Every SQL statement the runtime's engine sends while the block runs."""
+    sent: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        sent.append(statement)
+
+    engine = runtime.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
-async def test_a_key_not_loaded_yet_answers_an_awaitable_that_batches() -> None:
-    loader = DataLoader(load_fn=double)
-    first, second = when_loaded(loader.load(1), str), when_loaded(loader.load(2), str)
-    assert inspect.isawaitable(first)
-    assert inspect.isawaitable(second)
-    assert [await first, await second] == ["2", "4"]  # type: ignore[misc]
-    assert BATCHES == [[1, 2]]
-    assert when_loaded(loader.load(2), str) == "4"  # loaded before: now at once
+async def seed_claims(runtime: Runtime, brand_subject: str, *, perks: int, members: int) -> list[UUID]:
+    """`perks` perks of one brand, claimed by `members` members round-robin; the members' ids."""
+    async with runtime.uow() as uow:
+        perk_ids = [uuid4() for _ in range(perks)]
+        for n, perk_id in enumerate(perk_ids):
+            await uow.perks.add(Perk(perk_id, brand_subject, f"Perk {n}", None, 10, members, 0,
+                                     NOW - timedelta(days=1), NOW + timedelta(days=30), NOW - timedelta(minutes=n)))
+        ids = []
+        for n in range(members):
+            member = await uow.members.add(subject=f"{brand_subject}-fan{n}@example.org", display_name=None,
+                                           age_bracket=AgeBracket.ADULT, at=NOW)
+            cipher = await uow.vault.load(uow.connection, member.id)
+            claim_id = uuid4()
+            disclosure = Disclosure(uuid4(), member.id, BRANDS, brand_subject, "third_party_sharing",
+                                    DISCLOSED_CATEGORIES, {"network": "mastodon", "handle": f"@fan{n}@social.test",
+                                                           "score_band": "60-69"}, CLAIM_CONTEXT, claim_id, NOW)
+            assert await uow.perks.add_claim(cipher, claim_id=claim_id, perk_id=perk_ids[n % perks],
+                                             disclosure=disclosure)
+            ids.append(member.id)
+        await uow.commit()
+    return ids
 
 
-async def test_a_failed_load_raises_either_way() -> None:
-    loader = DataLoader(load_fn=double)
-    pending = when_loaded(loader.load(-1), str)
-    with pytest.raises(ValueError, match="no value for -1"):
-        await pending  # type: ignore[misc]
-    with pytest.raises(ValueError, match="no value for -1"):
-        when_loaded(loader.load(-1), str)  # the failure is kept, and raised at once
+async def measure(client: httpx.AsyncClient, runtime: Runtime, query: str, headers: dict[str, str],
+                  forget: list[UUID]) -> tuple[int, dict[str, Any]]:
+    """Statements one request sends, with members' keys out of the cache as in a cold process."""
+    for member_id in forget:
+        runtime.vault.forget(member_id)
+    with statements(runtime) as sent:
+        result = await gql(client, query, headers)
+    assert "errors" not in result, result
+    return len(sent), result["data"]
 
 
-@strawberry.type
-class Member:
-    key: strawberry.Private[int]
+async def test_a_brands_claims_cost_the_same_statements_for_5_or_50_claimants(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    # given one brand with 5 claims on 2 perks and another with 50 claims on 10 perks
+    few = await seed_claims(runtime, "perks@few.example", perks=2, members=5)
+    many = await seed_claims(runtime, "perks@many.example", perks=10, members=50)
+    # when each lists every claim on every perk
+    small, small_data = await measure(client, runtime, BRAND_CLAIMS, brand(runtime, "perks@few.example"), few)
+    large, large_data = await measure(client, runtime, BRAND_CLAIMS, brand(runtime, "perks@many.example"), many)
+    # then both lists are complete and took the same number of statements (page, claims, keys)
+    def handles(data: dict[str, Any]) -> int:
+        return sum(len(e["node"]["claims"]["edges"]) for e in data["myPerks"]["edges"])
 
-    @strawberry.field
-    def doubled(self, info: strawberry.Info) -> int:
-        return when_loaded(info.context["loader"].load(self.key), int)  # type: ignore[return-value]
-
-    @strawberry.field
-    def shown(self, info: strawberry.Info) -> str:
-        return when_loaded(info.context["loader"].load(self.key), str)  # type: ignore[return-value]
-
-
-@strawberry.type
-class Query:
-    @strawberry.field
-    async def member(self, info: strawberry.Info, key: int, prime: bool) -> Member:
-        if prime:  # as `me` does: one read, then every field from the loader
-            info.context["loader"].prime(key, key * 2)
-        return Member(key=key)
+    assert (handles(small_data), handles(large_data)) == (5, 50)
+    assert small == large == 3
 
 
-@pytest.mark.parametrize("prime", [True, False])
-async def test_fields_of_a_primed_loader_complete_without_tasks(monkeypatch: pytest.MonkeyPatch, prime: bool) -> None:
-    gathered: list[int] = []
-    real = graphql.execution.executor.gather_with_cancel
+async def test_a_members_activities_cost_the_same_statements_for_5_or_50_posts(
+    client: httpx.AsyncClient, runtime: Runtime, tmp_path: Path
+) -> None:
+    # given one member with 5 posts and another with 50
+    counts = {}
+    for subject, posts in (("five@example.org", 5), ("fifty@example.org", 50)):
+        headers = await join(client, runtime, tmp_path / subject, subject=subject, handle=subject.split("@")[0],
+                             texts=[f"Post {n}" for n in range(posts)])
+        member = await runtime.services.find_member(subject=subject)
+        assert member is not None
+        # when each reads their accounts and every post
+        counts[posts], data = await measure(client, runtime, ME, headers, [member.id])
+        assert len(data["me"]["activities"]["edges"]) == posts
+    # then the statements are the same
+    assert counts[5] == counts[50]
 
-    def spy(*awaitables: Any) -> Any:
-        gathered.append(len(awaitables))
-        return real(*awaitables)
 
-    monkeypatch.setattr(graphql.execution.executor, "gather_with_cancel", spy)
-    schema = build_schema(Query, production=False)
-    query = "query ($p: Boolean!) { member(key: 21, prime: $p) { doubled shown } }"
-    context = {"client_id": "ada", "loader": DataLoader(load_fn=double)}
-    result = await schema.execute(query, variable_values={"p": prime}, context_value=context)
-    assert result.errors is None
-    assert result.data == {"member": {"doubled": 42, "shown": "42"}}
-    assert (gathered, BATCHES) == (([], []) if prime else ([2], [[21]]))  # unprimed: both load in one batch
+async def test_perk_offers_cost_the_same_statements_for_5_or_50_perks(
+    client: httpx.AsyncClient, runtime: Runtime, tmp_path: Path
+) -> None:
+    # given a consenting, scored member and a brand's perks
+    alice = await join(client, runtime, tmp_path, subject="alice@example.org", handle="alice", consents=("PERKS",))
+    await set_score(runtime, "alice@example.org", 72.0)
+    acme = brand(runtime)
+    counts = {}
+    for total in (5, 50):
+        while await open_perks(client, alice) < total:
+            await create_perk(client, acme, title=f"Perk {uuid4().hex[:6]}")
+        # when she lists them all, then the statements do not grow with the number of perks
+        counts[total], _ = await measure(client, runtime, OFFERS, alice, [])
+    assert counts[5] == counts[50]
+
+
+async def open_perks(client: httpx.AsyncClient, headers: dict[str, str]) -> int:
+    return len((await gql(client, OFFERS, headers))["data"]["perks"]["edges"])
+
