@@ -13,7 +13,8 @@ The world is a SQLite file, or a PostgreSQL database when `RENOWN_BENCH_POSTGRES
 (`benchmarks.scoring_world`); `database` in the result says which.
 
 For each: requests per second and latency p50/p95/p99 of both endpoints (the round with the median
-throughput, plus the worst p99 of all rounds), and the median throughput ratio. In that closed loop
+throughput, plus the worst p99 of all rounds), and the median throughput ratio over 7 rounds, each
+endpoint first in every other round (`round_ratios` lists them all). In that closed loop
 the server is saturated, so latency is mostly queueing: 32 clients over the throughput (Little's
 law), whatever the code does per request. `paced` then sends both endpoints the same fixed rate, at
 50% and 80% of GraphQL's closed-loop throughput, each client on its own schedule, and reports the
@@ -47,9 +48,9 @@ from renown.app import build_runtime
 from renown.domain.scopes import Scope
 
 CLIENTS = 32
-REQUESTS = 3000
+REQUESTS = 2000
 WARM_UP = 600
-ROUNDS = 3
+ROUNDS = 7  # this machine's speed swings by half within a minute: many short rounds, alternating, and medians
 ME = ("query Me { me { score { value confidence calibrationVersion networks { network value } "
       "explanation { factors { name contribution inputs } hints } } topics { topic { slug name } level hidden } } }")
 PACED_SHARES = (0.5, 0.8)  # open-loop rates, as shares of GraphQL's closed-loop throughput in the same run
@@ -136,8 +137,12 @@ def measure(world: World, tokens: list[str], *, workers: int, server_cpus: str, 
     with server(world, workers=workers, cpus=server_cpus) as port:
         for graphql in (True, False):  # warm both paths (caches, connection pool, vault keys) in every worker
             load(port, tokens, graphql=graphql, requests=WARM_UP, cpus=client_cpus, workers=workers)
-        rounds = [(load(port, tokens, graphql=True, cpus=client_cpus, workers=workers),
-                   load(port, tokens, graphql=False, cpus=client_cpus, workers=workers)) for _ in range(ROUNDS)]
+        rounds = []
+        for index in range(ROUNDS):  # each endpoint goes first in every other round: drift favours neither
+            order = (True, False) if index % 2 == 0 else (False, True)
+            answered = {graphql: load(port, tokens, graphql=graphql, cpus=client_cpus, workers=workers)
+                        for graphql in order}
+            rounds.append((answered[True], answered[False]))
         graphql = _summary([g for g, _ in rounds])
         paced = []
         for share in PACED_SHARES:
@@ -150,6 +155,7 @@ def measure(world: World, tokens: list[str], *, workers: int, server_cpus: str, 
         "graphql": graphql,
         "baseline_starlette_json": _summary([j for _, j in rounds]),
         "ratio": round(statistics.median(g["requests_per_s"] / j["requests_per_s"] for g, j in rounds), 3),
+        "round_ratios": sorted(round(g["requests_per_s"] / j["requests_per_s"], 3) for g, j in rounds),
         "paced": paced,
         "machine_noise": machine,
     }
