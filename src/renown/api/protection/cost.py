@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +40,7 @@ from strawberry.extensions import SchemaExtension
 
 from renown.api.protection.errors import BadUserInput, QueryTooCostly, RateLimited
 from renown.api.protection.ratelimit import BucketState, RateLimiterUnavailable, TokenBuckets, client_id_of
+from renown.lru import Lru
 
 logger = logging.getLogger("renown.api.cost")
 
@@ -201,8 +201,7 @@ class CostCache:
     """
 
     def __init__(self, size: int = 1024) -> None:
-        self._size = size
-        self._costs: OrderedDict[Hashable, int] = OrderedDict()
+        self._costs: Lru[Hashable, int] = Lru(size)
 
     def cost(
         self,
@@ -222,12 +221,9 @@ class CostCache:
         key = (query, operation_name, pages)
         found = self._costs.get(key)
         if found is not None:
-            self._costs.move_to_end(key)
             return found
         cost = operation_cost(schema, document, operation_name, variables, limits)
-        self._costs[key] = cost
-        if len(self._costs) > self._size:
-            self._costs.popitem(last=False)
+        self._costs.put(key, cost)
         return cost
 
     def __len__(self) -> int:

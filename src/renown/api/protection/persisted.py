@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Protocol
 
 from strawberry.extensions import SchemaExtension
 
 from renown.api.protection.errors import BadUserInput, PersistedQueryHashMismatch, PersistedQueryNotFound
+from renown.lru import Lru
 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
@@ -27,25 +27,18 @@ class InMemoryPersistedQueries:
     """A bounded LRU of query texts; each replica fills its own (clients retry with the text)."""
 
     def __init__(self, maxsize: int = 1024) -> None:
-        self._maxsize = maxsize
-        self._queries: OrderedDict[str, str] = OrderedDict()
+        self._queries: Lru[str, str] = Lru(maxsize)
 
     def __len__(self) -> int:
         return len(self._queries)
 
     async def get(self, sha256_hash: str) -> str | None:
         """The query text stored under this hash, if any."""
-        query = self._queries.get(sha256_hash)
-        if query is not None:
-            self._queries.move_to_end(sha256_hash)
-        return query
+        return self._queries.get(sha256_hash)
 
     async def put(self, sha256_hash: str, query: str) -> None:
         """Keep a query text, dropping the least recently used beyond `maxsize`."""
-        self._queries[sha256_hash] = query
-        self._queries.move_to_end(sha256_hash)
-        while len(self._queries) > self._maxsize:
-            self._queries.popitem(last=False)
+        self._queries.put(sha256_hash, query)
 
 
 class AutomaticPersistedQueries(SchemaExtension):

@@ -10,20 +10,20 @@ per schema. Bounded, least recently used first out.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Hashable, Iterator
 
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from renown.lru import Lru
+
 
 class ValidationResults:
     """The errors of documents already validated against one schema (an empty list when valid)."""
 
     def __init__(self, size: int) -> None:
-        self._size = size
-        self._errors: OrderedDict[Hashable, list[GraphQLError]] = OrderedDict()
+        self._errors: Lru[Hashable, list[GraphQLError]] = Lru(size)
 
     def errors(
         self, schema: GraphQLSchema, document: DocumentNode, query: str | None,
@@ -34,11 +34,9 @@ class ValidationResults:
         key = (query, rules)
         found = self._errors.get(key)
         if found is not None:
-            self._errors.move_to_end(key)
             return found
-        errors = self._errors[key] = validate_document(schema, document, rules)
-        if len(self._errors) > self._size:
-            self._errors.popitem(last=False)
+        errors = validate_document(schema, document, rules)
+        self._errors.put(key, errors)
         return errors
 
     def __len__(self) -> int:
