@@ -15,6 +15,7 @@ from typing import Any
 from benchmarks import (
     api_bench,
     connectors_bench,
+    driver_bench,
     execution_bench,
     import_formats,
     privacy_bench,
@@ -31,6 +32,7 @@ BENCHMARKS: dict[str, Callable[[int], Awaitable[dict[str, Any]]]] = {
     "fast-path": scoring_bench.fast_path_latency,
     "leaderboard": scoring_bench.leaderboard_throughput,
     "me-http": api_bench.me_over_http,
+    "sqlite-trips": driver_bench.driver_trips,
     "plain-fields": execution_bench.plain_fields,
     "rescore": rescore_bench.rescore_throughput,
     "export-erasure": privacy_bench.export_and_erasure,
