@@ -28,5 +28,9 @@ class Lru(Generic[Key, Value]):
         if len(self._entries) > self._size:
             self._entries.popitem(last=False)
 
+    def pop(self, key: Key) -> None:
+        """Forget the entry, if there is one."""
+        self._entries.pop(key, None)
+
     def __len__(self) -> int:
         return len(self._entries)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 
 from starlette.requests import Request
@@ -15,6 +14,7 @@ from renown.domain.errors import RenownError
 from renown.domain.policies import Gpc
 from renown.domain.scopes import Principal
 from renown.domain.scopes import Scope as TokenScope
+from renown.lru import Lru
 from renown.services.facade import Services
 
 logger = logging.getLogger(__name__)
@@ -39,8 +39,7 @@ class GpcOptOut:
     def __init__(self, app: ASGIApp, services: Services, *, remember: int = 100_000) -> None:
         self.app = app
         self.services = services
-        self._handled: OrderedDict[bytes, None] = OrderedDict()
-        self._remember = remember
+        self._handled: Lru[bytes, bool] = Lru(remember)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and gpc_requested(scope["headers"]):
@@ -51,8 +50,7 @@ class GpcOptOut:
 
     async def _apply(self, subject: str) -> None:
         digest = hashlib.sha256(subject.encode()).digest()
-        if digest in self._handled:
-            self._handled.move_to_end(digest)
+        if self._handled.get(digest):
             return
         try:
             outcome = await self.services.apply_gpc(subject=subject)
@@ -62,9 +60,7 @@ class GpcOptOut:
             return
         if outcome is None:
             return  # not registered yet: apply it on a later request, once they are
-        self._handled[digest] = None
-        while len(self._handled) > self._remember:
-            self._handled.popitem(last=False)
+        self._handled.put(digest, True)
 
 
 def gpc_support(gpc: Gpc) -> Callable[[Request], Awaitable[Response]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import os
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from uuid import UUID
@@ -20,6 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from renown.domain.errors import DecryptionFailed, KeyUnavailable, MemberErased
+from renown.lru import Lru
 from renown.storage.keyring import KEY_BYTES, NONCE_BYTES, KekState, Keyring
 from renown.storage.tables import metadata
 
@@ -114,8 +114,7 @@ class Vault:
 
     def __init__(self, keyring: Keyring, *, cache_size: int = 10_000) -> None:
         self.keyring = keyring
-        self._cache: OrderedDict[UUID, MemberCipher] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache: Lru[UUID, MemberCipher] = Lru(cache_size)
 
     def __repr__(self) -> str:
         return f"Vault(cached={len(self._cache)})"
@@ -124,19 +123,15 @@ class Vault:
         return self.keyring.blind_index(purpose, value)
 
     def forget(self, member_id: UUID) -> None:
-        self._cache.pop(member_id, None)
+        self._cache.pop(member_id)
 
     def _remember(self, cipher: MemberCipher) -> None:
-        self._cache[cipher.member_id] = cipher
-        self._cache.move_to_end(cipher.member_id)
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        self._cache.put(cipher.member_id, cipher)
 
     async def load(self, conn: AsyncConnection, member_id: UUID) -> MemberCipher:
         """The member's cipher; `MemberErased` once shredded, `KeyUnavailable` if never minted."""
         cipher = self._cache.get(member_id)
         if cipher is not None:
-            self._cache.move_to_end(member_id)
             return cipher
         row = (await conn.execute(_KEY_OF, {"member_id": member_id})).one_or_none()
         if row is None:
