@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import os
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -15,6 +14,8 @@ import redis.asyncio
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+
+from renown.lru import Lru
 
 ANONYMOUS = "anonymous"
 
@@ -85,11 +86,10 @@ class InProcessTokenBuckets:
     ) -> None:
         self._capacity = capacity
         self._restore_rate = restore_rate
-        self._max_clients = max_clients
         self._clock = clock
         self._secret = os.urandom(32)
         # LRU: forgetting a bucket only refills it, so bounding memory costs little.
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._buckets: Lru[str, tuple[float, float]] = Lru(max_clients)
 
     @property
     def capacity(self) -> int:
@@ -103,14 +103,12 @@ class InProcessTokenBuckets:
         """Take `cost` points from the client's bucket if it holds enough."""
         key = bucket_key(client_id, self._secret)
         now = self._clock()
-        tokens, updated = self._buckets.pop(key, (float(self._capacity), now))
+        tokens, updated = self._buckets.get(key) or (float(self._capacity), now)
         tokens = min(float(self._capacity), tokens + max(0.0, now - updated) * self._restore_rate)
         allowed = tokens >= cost
         if allowed:
             tokens -= cost
-        self._buckets[key] = (tokens, now)
-        while len(self._buckets) > self._max_clients:
-            self._buckets.popitem(last=False)
+        self._buckets.put(key, (tokens, now))
         return BucketState(allowed=allowed, available=tokens)
 
 
