@@ -376,6 +376,13 @@ async def test_an_exhausted_budget_is_rate_limited_until_it_refills() -> None:
     assert after_refill["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"] == 0
 
 
+async def test_in_process_buckets_forget_the_least_recent_client_which_then_starts_full() -> None:
+    buckets = InProcessTokenBuckets(capacity=10, restore_rate=1.0, max_clients=2, clock=FrozenClock())
+    assert [(await buckets.take(who, 4)).available for who in ("ada", "grace", "ada")] == [6.0, 6.0, 2.0]
+    await buckets.take("linus", 4)  # a third client: grace, the least recently seen, is forgotten
+    assert [(await buckets.take(who, 1)).available for who in ("ada", "grace")] == [1.0, 9.0]
+
+
 @pytest.fixture
 async def redis_prefix() -> AsyncIterator[str]:
     connection = redis.asyncio.Redis.from_url(REDIS_URL)
